@@ -1,0 +1,5 @@
+# Everything orgkit needs comes from Debian packages (see setup.sh); nothing is downloaded.
+find_package(Threads REQUIRED)
+find_package(tl-expected REQUIRED)  # libexpected-dev: public headers use tl::expected
+find_package(SQLiteCpp REQUIRED)    # libsqlitecpp-dev: target SQLiteCpp (no namespace)
+find_package(fmt REQUIRED)          # libfmt-dev

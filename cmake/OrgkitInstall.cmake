@@ -1,0 +1,25 @@
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(ORGKIT_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/orgkit")
+
+install(TARGETS orgkit EXPORT orgkitTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY include/orgkit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT orgkitTargets NAMESPACE orgkit:: DESTINATION ${ORGKIT_CMAKE_DIR})
+
+configure_package_config_file(cmake/orgkitConfig.cmake.in
+  "${PROJECT_BINARY_DIR}/orgkitConfig.cmake"
+  INSTALL_DESTINATION ${ORGKIT_CMAKE_DIR})
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/orgkitConfigVersion.cmake"
+  COMPATIBILITY SameMinorVersion)
+install(FILES "${PROJECT_BINARY_DIR}/orgkitConfig.cmake"
+              "${PROJECT_BINARY_DIR}/orgkitConfigVersion.cmake"
+        DESTINATION ${ORGKIT_CMAKE_DIR})
+install(FILES LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/orgkit)
+
+# The build tree is a usable package too (orgkit_DIR=<build dir>).
+export(EXPORT orgkitTargets NAMESPACE orgkit:: FILE "${PROJECT_BINARY_DIR}/orgkitTargets.cmake")

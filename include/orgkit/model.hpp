@@ -1,0 +1,153 @@
+// orgkit/model.hpp: the value types orgkit hands out and takes in.
+//
+// These are plain structs: copying one never touches storage, and changing one changes
+// nothing until it is passed to a Service operation. Users belong to the host: orgkit stores
+// only the host's user id and the email and display name the host passed in, per membership,
+// for member listings (a member's email cannot be changed in place, P10: remove and add again).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <orgkit/clock.hpp>
+#include <orgkit/ids.hpp>
+
+namespace orgkit {
+
+/// The user on whose behalf an operation runs (E1). The host authenticates the user; orgkit
+/// decides what they may do. `email` should be verified by the host.
+struct Actor {
+  UserId id;
+  std::string email;         ///< Used when the actor becomes a member (creating an org).
+  std::string display_name;  ///< Optional; shown in member listings.
+  TenantId tenant = default_tenant();  ///< The tenant the user acts in (O9).
+};
+
+/// An organization (O1).
+struct Organization {
+  OrgId id;  ///< Generated, read-only.
+  TenantId tenant;
+  std::string name;  ///< 1-100 characters, trimmed.
+  std::string slug;  ///< Unique in its tenant: [a-z0-9] and single hyphens, 2-48 characters.
+  std::string description;
+  std::string legal_name;
+  std::string alerting_email;
+  std::string invoicing_email;
+  std::string plan;  ///< Plan name; the invitation issue gives plans meaning (I7).
+  std::map<std::string, std::string> metadata;  ///< Free-form key/value pairs of the host.
+  bool personal = false;  ///< A personal organization has exactly one member (O2).
+  UserId created_by;
+  Timestamp created_at;
+};
+
+/// What to create (O1). Only `name` is required; `slug` is derived from the name when empty.
+struct NewOrganization {
+  std::string name;
+  std::string slug;
+  std::string description;
+  std::string legal_name;
+  std::string alerting_email;
+  std::string invoicing_email;
+  std::string plan;
+  std::map<std::string, std::string> metadata;
+};
+
+/// A partial update (O4): fields left empty (std::nullopt) are unchanged.
+struct OrganizationUpdate {
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::optional<std::string> legal_name;
+  std::optional<std::string> alerting_email;   ///< "" clears it.
+  std::optional<std::string> invoicing_email;  ///< "" clears it.
+  std::optional<std::map<std::string, std::string>> metadata;  ///< Replaces all metadata.
+};
+
+/// A user's membership of one organization.
+struct Membership {
+  OrgId org;
+  UserId user;
+  std::string email;  ///< As passed when the user joined; never changed in place (P10).
+  std::string display_name;
+  std::string role;
+  Timestamp joined_at;
+};
+
+/// A user to add to an organization, with the role to give them.
+struct NewMember {
+  UserId id;
+  std::string email;
+  std::string display_name;
+  std::string role;
+};
+
+/// One entry of "my organizations" (O3).
+struct MyOrganization {
+  Organization organization;
+  std::string role;     ///< The user's role there.
+  bool active = false;  ///< Whether it is the user's active organization (O6).
+};
+
+/// The state of an invitation (I4). `expired` is computed from the clock when read.
+enum class InvitationState { pending, accepted, declined, revoked, expired };
+
+/// How an invitation reaches its invitee: an email address, or a shareable link (I5).
+enum class InvitationKind { email, link };
+
+/// An invitation (its lifecycle arrives with the invitations issue; the shape is fixed now).
+struct Invitation {
+  InvitationId id;
+  OrgId org;
+  InvitationKind kind = InvitationKind::email;
+  std::string email;  ///< Empty for links.
+  std::string role;
+  std::string department;
+  std::string message;
+  InvitationState state = InvitationState::pending;
+  UserId invited_by;
+  Timestamp created_at;
+  Timestamp expires_at;
+};
+
+/// One changed field of an audited change. An absent side means "did not exist".
+struct FieldChange {
+  std::string field;
+  std::optional<std::string> before;
+  std::optional<std::string> after;
+};
+
+/// One audited change (A1): who did what to whom, when, and what changed.
+struct AuditEvent {
+  AuditEventId id;
+  TenantId tenant;
+  OrgId org;
+  UserId actor;
+  std::string action;  ///< e.g. "member.role_changed"; see the README for the list.
+  std::string target;  ///< What was acted on, e.g. a user id or an organization slug.
+  std::vector<FieldChange> changes;
+  Timestamp at;
+};
+
+/// One page of a listing, and where the next one starts.
+template <class T>
+struct Page {
+  std::vector<T> items;
+  std::optional<std::string> next_cursor;  ///< Opaque; pass back to get the next page.
+};
+
+/// Which members to list.
+struct MemberQuery {
+  std::optional<std::string> role;  ///< Only members with this role.
+  std::string cursor;               ///< From a previous page; empty for the first.
+  int limit = 50;                   ///< 1-1000.
+};
+
+/// Which audit events to list (newest first).
+struct AuditQuery {
+  std::string cursor;  ///< From a previous page; empty for the first.
+  int limit = 50;      ///< 1-1000.
+};
+
+}  // namespace orgkit

@@ -1,0 +1,181 @@
+// orgkit/policy.hpp: who may do what, as data.
+//
+// A PermissionPolicy is a fixed vocabulary of permission names ("members:invite", ...), a set
+// of roles (name, rank, permissions) and the rules for managing members:
+//   - deny by default: a role holds exactly the permissions it lists;
+//   - nobody may grant a role ranked above their own (P4);
+//   - a member may change or remove only members of strictly lower rank, except holders of a
+//     role marked `manages_peers` (the owner), who may manage anyone (P4);
+//   - the role marked `owner` must always have at least one holder in every organization.
+// A policy is immutable once built and safe to share between threads. Names are checked when
+// it is built: a role that lists an unknown permission is an error then, never a silent "no"
+// later (P2).
+//
+// PermissionPolicy::standard() is the built-in policy (P1, P3):
+//   owner  (rank 100) every permission
+//   admin  (rank  50) settings, members, custom roles, API keys, audit, all resources;
+//                     not billing, not ownership transfer, not deleting the organization
+//   member (rank  20) read members, create resources, manage own resources, read resources
+//   viewer (rank  10) read members, read resources
+//
+// Example:
+//   auto policy = orgkit::PolicyBuilder()
+//                     .permissions({"docs:read", "docs:write"})
+//                     .role({"owner", 100, {"docs:read", "docs:write"}, true, true})
+//                     .role({"reader", 10, {"docs:read"}})
+//                     .build();
+//   if (!policy) std::cerr << policy.error() << '\n';  // e.g. roles[1].permissions[0]: unknown
+#pragma once
+
+#include <bitset>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <orgkit/error.hpp>
+
+namespace orgkit {
+
+/// The most permission names one policy can hold.
+inline constexpr std::size_t max_permissions = 128;
+
+/// A permission of one policy, resolved from its name once (PermissionPolicy::permission) so
+/// that checks compare bits instead of strings. Only meaningful with the policy it came from.
+struct Permission {
+  std::uint16_t index = 0;
+};
+
+/// A set of permissions of one policy.
+using PermissionSet = std::bitset<max_permissions>;
+
+/// Well-known permission names of the standard policy (P2).
+namespace permissions {
+inline constexpr std::string_view org_update = "org:update";
+inline constexpr std::string_view org_delete = "org:delete";
+inline constexpr std::string_view billing_manage = "billing:manage";
+inline constexpr std::string_view members_read = "members:read";
+inline constexpr std::string_view members_add = "members:add";
+inline constexpr std::string_view members_invite = "members:invite";
+inline constexpr std::string_view members_remove = "members:remove";
+inline constexpr std::string_view members_update_role = "members:update_role";
+inline constexpr std::string_view ownership_transfer = "ownership:transfer";
+inline constexpr std::string_view roles_manage = "roles:manage";
+inline constexpr std::string_view api_keys_manage = "api_keys:manage";
+inline constexpr std::string_view audit_read = "audit:read";
+inline constexpr std::string_view resources_create = "resources:create";
+inline constexpr std::string_view resources_manage_own = "resources:manage_own";
+inline constexpr std::string_view resources_manage_all = "resources:manage_all";
+inline constexpr std::string_view resources_read = "resources:read";
+}  // namespace permissions
+
+/// Names of the standard policy's built-in roles (P1).
+namespace roles {
+inline constexpr std::string_view owner = "owner";
+inline constexpr std::string_view admin = "admin";
+inline constexpr std::string_view member = "member";
+inline constexpr std::string_view viewer = "viewer";
+}  // namespace roles
+
+/// A role as written by whoever builds a policy: permissions by name.
+struct RoleSpec {
+  std::string name;                      ///< 1-64 chars: lowercase letters, digits, '_' or '-'.
+  int rank = 0;                          ///< Higher outranks lower (P4).
+  std::vector<std::string> permissions;  ///< Names; each must be declared in the policy.
+  bool owner = false;          ///< The ownership role: never zero holders; exactly one role.
+  bool manages_peers = false;  ///< May manage members of equal rank (owners manage owners).
+};
+
+/// A role of a built policy.
+struct RoleDefinition {
+  std::string name;
+  int rank = 0;
+  PermissionSet permissions;
+  bool owner = false;
+  bool manages_peers = false;
+};
+
+/// "Own or all" pairs (P7): on a resource owned by someone, `own` allows only when the actor
+/// is the owner, `all` allows whoever owns it.
+struct OwnershipRule {
+  Permission own;
+  Permission all;
+};
+
+/// An immutable permission policy. Cheap to copy; safe to share between threads.
+class PermissionPolicy {
+ public:
+  /// The built-in policy described at the top of this file.
+  [[nodiscard]] static const PermissionPolicy& standard();
+
+  /// Resolves a permission name. Error invalid_argument (field "permission") if unknown.
+  [[nodiscard]] Result<Permission> permission(std::string_view name) const;
+
+  /// The name of a permission of this policy.
+  [[nodiscard]] std::string_view permission_name(Permission p) const;
+
+  /// Every permission name, in declaration order (index i is Permission{i}).
+  [[nodiscard]] const std::vector<std::string>& permission_names() const { return names_; }
+
+  /// The role with this name, or nullptr. Does not allocate.
+  [[nodiscard]] const RoleDefinition* find_role(std::string_view name) const noexcept;
+
+  /// Every role, highest rank first.
+  [[nodiscard]] const std::vector<RoleDefinition>& roles() const { return roles_; }
+
+  /// The ownership role (exactly one per policy).
+  [[nodiscard]] const RoleDefinition& owner_role() const { return roles_[owner_index_]; }
+
+  /// The P7 pair that `p` belongs to, if any.
+  [[nodiscard]] const OwnershipRule* ownership_rule_for(Permission p) const noexcept;
+
+  /// Whether `role` holds `p`. Does not allocate.
+  [[nodiscard]] static bool holds(const RoleDefinition& role, Permission p) noexcept {
+    return p.index < max_permissions && role.permissions.test(p.index);
+  }
+
+  /// P4: may a holder of `actor` grant `granted` to someone? (never above one's own rank)
+  [[nodiscard]] static bool may_grant(const RoleDefinition& actor,
+                                      const RoleDefinition& granted) noexcept {
+    return granted.rank <= actor.rank;
+  }
+
+  /// P4: may a holder of `actor` change or remove a member who holds `target`?
+  [[nodiscard]] static bool may_manage(const RoleDefinition& actor,
+                                       const RoleDefinition& target) noexcept {
+    return target.rank < actor.rank || (actor.manages_peers && target.rank == actor.rank);
+  }
+
+ private:
+  friend class PolicyBuilder;
+  std::vector<std::string> names_;
+  std::vector<RoleDefinition> roles_;
+  std::vector<OwnershipRule> ownership_rules_;
+  std::size_t owner_index_ = 0;
+};
+
+/// Builds and validates a PermissionPolicy.
+class PolicyBuilder {
+ public:
+  /// Declares permission names (e.g. "members:invite"): 1-64 chars of [a-z0-9_:.-].
+  PolicyBuilder& permissions(std::initializer_list<std::string_view> names);
+  PolicyBuilder& permission(std::string_view name);
+  /// Adds a role.
+  PolicyBuilder& role(RoleSpec spec);
+  /// Declares an "own or all" pair of already declared permissions (P7).
+  PolicyBuilder& ownership_rule(std::string_view own, std::string_view all);
+
+  /// Validates everything. Errors (invalid_argument) name the offending entry, e.g.
+  /// field "roles[2].permissions[0]", message "unknown permission 'docs:wirte'".
+  [[nodiscard]] Result<PermissionPolicy> build() const;
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<RoleSpec> roles_;
+  std::vector<std::pair<std::string, std::string>> ownership_rules_;
+};
+
+}  // namespace orgkit

@@ -1,0 +1,168 @@
+// orgkit/service.hpp: the operations a host calls.
+//
+// A Service owns a Storage, a PermissionPolicy and a Clock. Every operation takes the acting
+// user (E1) and checks the policy itself: a host cannot forget a check. Each operation that
+// changes something runs in one write transaction together with its audit event (A1), so it
+// happens completely or not at all, and invariants (an organization always has an owner) are
+// checked inside that transaction.
+//
+// Visibility: an organization is visible only to its members, and only inside its tenant
+// (O9). Asking about an organization one cannot see is not_found, never permission_denied,
+// so ids do not leak across tenants.
+//
+// Thread safety: a Service may be used from any number of threads at once; several processes
+// may open Services on the same SQLite file.
+//
+// Example:
+//   auto kit = orgkit::Service::open_sqlite("orgkit.db");            // check kit first
+//   orgkit::Actor alice{orgkit::UserId("u-alice"), "alice@example.com", "Alice"};
+//   orgkit::NewOrganization spec;
+//   spec.name = "Acme";
+//   auto acme = (*kit)->create_organization(alice, spec);              // alice is the owner
+//   (*kit)->add_member(alice, acme->id,
+//                      {orgkit::UserId("u-bob"), "bob@example.com", "Bob", "member"});
+//   orgkit::Actor bob{orgkit::UserId("u-bob"), "bob@example.com", "Bob"};
+//   bool may = (*kit)->check(bob, acme->id, "members:invite").value_or(false);  // false
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <orgkit/clock.hpp>
+#include <orgkit/error.hpp>
+#include <orgkit/ids.hpp>
+#include <orgkit/model.hpp>
+#include <orgkit/policy.hpp>
+#include <orgkit/sqlite.hpp>
+#include <orgkit/storage.hpp>
+
+namespace orgkit {
+
+struct ServiceOptions {
+  PermissionPolicy policy = PermissionPolicy::standard();
+  std::shared_ptr<const Clock> clock;  ///< Default: SystemClock.
+};
+
+class Service {
+ public:
+  /// A Service over any Storage.
+  explicit Service(std::unique_ptr<Storage> storage, ServiceOptions options = {});
+
+  /// Convenience: a Service over the bundled SQLite storage at `path` (or ":memory:").
+  [[nodiscard]] static Result<std::unique_ptr<Service>> open_sqlite(const std::string& path,
+                                                                    ServiceOptions options = {});
+
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+  ~Service();
+
+  [[nodiscard]] const PermissionPolicy& policy() const { return policy_; }
+  [[nodiscard]] const Clock& clock() const { return *clock_; }
+
+  // --- organizations (O1-O9) -----------------------------------------------------------
+
+  /// O1: creates an organization; the actor becomes its owner in the same transaction.
+  /// Errors: invalid_argument (name, slug, emails, metadata), already_exists (slug).
+  [[nodiscard]] Result<Organization> create_organization(const Actor& actor,
+                                                         const NewOrganization& spec);
+
+  /// O2: the actor's personal organization, created on first call (named after the actor's
+  /// display name, or the local part of the email). It has exactly one member and accepts
+  /// no members or invitations.
+  [[nodiscard]] Result<Organization> ensure_personal_organization(const Actor& actor);
+
+  /// An organization the actor is a member of. not_found otherwise.
+  [[nodiscard]] Result<Organization> get_organization(const Actor& actor, OrgId org);
+
+  /// O3, O6: every organization the actor belongs to with their role in it; the active one
+  /// first, then in creation order.
+  [[nodiscard]] Result<std::vector<MyOrganization>> my_organizations(const Actor& actor);
+
+  /// O4: changes details; needs org:update. Returns the organization as stored.
+  [[nodiscard]] Result<Organization> update_organization(const Actor& actor, OrgId org,
+                                                         const OrganizationUpdate& update);
+
+  /// O5: deletes the organization with its memberships (and later invitations, roles, keys);
+  /// needs org:delete (owners). The audit event of the deletion stays.
+  [[nodiscard]] Result<void> delete_organization(const Actor& actor, OrgId org);
+
+  /// O6: remembers `org` as the actor's current organization; the actor must be a member.
+  [[nodiscard]] Result<void> set_active_organization(const Actor& actor, OrgId org);
+
+  /// O6: the actor's current organization, if one is set (and the actor is still a member).
+  [[nodiscard]] Result<std::optional<OrgId>> active_organization(const Actor& actor);
+
+  /// O7: the actor leaves. conflict for the last owner (transfer or delete first).
+  [[nodiscard]] Result<void> leave_organization(const Actor& actor, OrgId org);
+
+  /// O8: makes member `new_owner` an owner and gives the actor `previous_owner_role`
+  /// (default admin; the owner role keeps the actor an owner too). Needs ownership:transfer.
+  [[nodiscard]] Result<void> transfer_ownership(const Actor& actor, OrgId org,
+                                                const UserId& new_owner,
+                                                std::string_view previous_owner_role = "admin");
+
+  // --- members -------------------------------------------------------------------------
+
+  /// Adds an existing user of the host with a role; needs members:add and may not grant a
+  /// role above the actor's own (P4). already_exists if already a member; conflict for a
+  /// personal organization.
+  [[nodiscard]] Result<Membership> add_member(const Actor& actor, OrgId org,
+                                              const NewMember& member);
+
+  /// Changes a member's role; needs members:update_role, a target the actor outranks (or a
+  /// peer, for owners) and a role not above the actor's own (P4). conflict if it would leave
+  /// no owner.
+  [[nodiscard]] Result<Membership> change_member_role(const Actor& actor, OrgId org,
+                                                      const UserId& user, std::string_view role);
+
+  /// Removes a member; needs members:remove and a target the actor outranks (P4). conflict
+  /// if it would leave no owner. Removing oneself is leave_organization.
+  [[nodiscard]] Result<void> remove_member(const Actor& actor, OrgId org, const UserId& user);
+
+  /// Members ordered by user id, a page at a time; needs members:read.
+  [[nodiscard]] Result<Page<Membership>> list_members(const Actor& actor, OrgId org,
+                                                      const MemberQuery& query = {});
+
+  /// One membership; needs members:read (anyone may read their own).
+  [[nodiscard]] Result<Membership> get_membership(const Actor& actor, OrgId org,
+                                                  const UserId& user);
+
+  // --- permission checks (P2, P3, P7) --------------------------------------------------
+
+  /// May the actor do `permission` in `org`? false when denied or not a member (deny by
+  /// default); an Error only when the check itself failed (storage). One indexed read and
+  /// no heap allocation in the steady state.
+  [[nodiscard]] Result<bool> check(const Actor& actor, OrgId org, Permission permission) const;
+
+  /// P7: may the actor do `permission` on a resource of `org` owned by `resource_owner`?
+  /// For a permission of an "own or all" pair (resources:manage_own / manage_all), the "own"
+  /// half allows only when the actor owns the resource; the "all" half allows on any.
+  [[nodiscard]] Result<bool> check(const Actor& actor, OrgId org, Permission permission,
+                                   const UserId& resource_owner) const;
+
+  /// As above, by name. invalid_argument (field "permission") for a name the policy lacks.
+  [[nodiscard]] Result<bool> check(const Actor& actor, OrgId org,
+                                   std::string_view permission) const;
+
+  /// Like check, but a denial is an Error (permission_denied) whose message says who lacks
+  /// what, for hosts that want to show why.
+  [[nodiscard]] Result<void> authorize(const Actor& actor, OrgId org,
+                                       std::string_view permission) const;
+
+  // --- audit (A1) ----------------------------------------------------------------------
+
+  /// The organization's audit events, newest first; needs audit:read (owners, admins).
+  [[nodiscard]] Result<Page<AuditEvent>> list_audit_events(const Actor& actor, OrgId org,
+                                                           const AuditQuery& query = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Storage> storage_;
+  PermissionPolicy policy_;
+  std::shared_ptr<const Clock> clock_;
+};
+
+}  // namespace orgkit

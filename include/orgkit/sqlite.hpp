@@ -1,0 +1,47 @@
+// orgkit/sqlite.hpp: the bundled SQLite storage.
+//
+// open_sqlite() opens (creating if needed) a database file, or an in-memory database, and
+// brings its schema to the current version (PRAGMA user_version; older files are migrated in
+// one transaction, newer ones are refused).
+//
+// Connections: a file database is served by a small guarded pool of connections (at most
+// `max_connections`, opened lazily); each thread takes a connection for the length of one
+// transaction or one check and gives it back. ":memory:" is served by exactly one connection
+// (an in-memory database exists only inside its connection), so its users take turns.
+//
+// Every connection runs with foreign keys on, WAL journaling (files), synchronous=NORMAL and
+// a busy timeout; write transactions begin IMMEDIATE, so contention waits for the lock
+// instead of failing half-way. Several processes may open the same file (on one host: WAL
+// needs shared memory). Never open the file with anything but SQLite while it is in use.
+//
+// Example:
+//   orgkit::SqliteOptions options;
+//   options.path = "orgkit.db";
+//   auto storage = orgkit::open_sqlite(options);
+//   if (!storage) { std::cerr << storage.error() << '\n'; return 1; }
+//   orgkit::Service kit(std::move(*storage));
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <orgkit/error.hpp>
+#include <orgkit/storage.hpp>
+
+namespace orgkit {
+
+struct SqliteOptions {
+  std::string path = ":memory:";  ///< A file path, or ":memory:".
+  int busy_timeout_ms = 10000;    ///< How long a writer waits for the lock before `unavailable`.
+  int max_connections = 8;        ///< Pool size for file databases (1-64).
+};
+
+/// The schema version this build creates and understands.
+inline constexpr int sqlite_schema_version = 1;
+
+/// Opens a SQLite store. Errors: invalid_argument (field "path" or "max_connections"),
+/// storage if the file cannot be opened or is not an orgkit database, conflict if the file
+/// was written by a newer orgkit (schema version above sqlite_schema_version).
+[[nodiscard]] Result<std::unique_ptr<Storage>> open_sqlite(const SqliteOptions& options);
+
+}  // namespace orgkit

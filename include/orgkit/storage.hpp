@@ -1,0 +1,162 @@
+// orgkit/storage.hpp: the abstract storage orgkit keeps its state in.
+//
+// The Service decides (policy, invariants) and the Storage only stores: no rule is enforced
+// here except uniqueness and referential integrity. orgkit ships one implementation, SQLite
+// (orgkit/sqlite.hpp); a host can implement another (a server database, a test double) by
+// deriving from Storage and StorageTransaction. Nothing in this header depends on SQLite.
+//
+// Transactions: every use case of the Service runs in exactly one StorageTransaction, so a
+// use case either happens completely (its rows and its audit event) or not at all. A write
+// transaction must take the write lock when it begins (SQLite: BEGIN IMMEDIATE), so that
+// what it reads stays true until it commits: the Service checks invariants such as "at least
+// one owner remains" inside the transaction and relies on that.
+//
+// Thread safety: a Storage is used by many threads at once; each thread gets its own
+// transactions. A StorageTransaction is used by one thread at a time and must not outlive
+// its Storage.
+//
+// Errors: no method throws. Failures are Error values: already_exists for a unique key that
+// is taken (field names the key), unavailable when the store stayed busy longer than its
+// timeout, storage for anything else. Messages never contain SQL text.
+//
+// Growing the interface: methods added after version 0.1 get a default body that returns
+// ErrorCode::not_supported, so existing implementations keep compiling.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <orgkit/error.hpp>
+#include <orgkit/ids.hpp>
+#include <orgkit/model.hpp>
+
+namespace orgkit {
+
+enum class TransactionMode {
+  read,   ///< A consistent snapshot for several reads; no writes.
+  write,  ///< Takes the write lock at begin; writes are atomic at commit.
+};
+
+/// One unit of work. Destroying it without commit() rolls everything back (never throws).
+class StorageTransaction {
+ public:
+  StorageTransaction() = default;
+  StorageTransaction(const StorageTransaction&) = delete;
+  StorageTransaction& operator=(const StorageTransaction&) = delete;
+  virtual ~StorageTransaction() = default;
+
+  /// Makes every write of this transaction durable and visible. After a successful or
+  /// failed commit the transaction must not be used again.
+  [[nodiscard]] virtual Result<void> commit() = 0;
+
+  // --- organizations -------------------------------------------------------------------
+
+  /// Inserts `org` (its `id` is ignored) with its metadata and returns the generated id.
+  /// already_exists (field "slug") if the slug is taken in the tenant.
+  [[nodiscard]] virtual Result<OrgId> insert_organization(const Organization& org) = 0;
+
+  /// The organization with this id in this tenant, or nullopt (also for another tenant's id).
+  [[nodiscard]] virtual Result<std::optional<Organization>> find_organization(
+      const TenantId& tenant, OrgId id) = 0;
+
+  /// Whether `slug` is used by an organization of `tenant`.
+  [[nodiscard]] virtual Result<bool> slug_taken(const TenantId& tenant, std::string_view slug) = 0;
+
+  /// Overwrites the mutable fields (name, description, emails, plan, metadata) of the
+  /// organization with org.id in org.tenant. not_found if there is none.
+  [[nodiscard]] virtual Result<void> update_organization(const Organization& org) = 0;
+
+  /// Deletes the organization and everything that belongs to it (memberships, invitations,
+  /// custom roles, keys). Audit events are kept. not_found if there is none.
+  [[nodiscard]] virtual Result<void> delete_organization(const TenantId& tenant, OrgId id) = 0;
+
+  /// Every organization of `tenant` that `user` is a member of, with the user's role, in
+  /// creation order. `active` is left false (the Service fills it in).
+  [[nodiscard]] virtual Result<std::vector<MyOrganization>> organizations_of(
+      const TenantId& tenant, const UserId& user) = 0;
+
+  /// The personal organization `user` created in `tenant`, if any.
+  [[nodiscard]] virtual Result<std::optional<OrgId>> personal_organization_of(
+      const TenantId& tenant, const UserId& user) = 0;
+
+  // --- memberships ---------------------------------------------------------------------
+
+  /// Adds a membership to an organization of `tenant`. already_exists (field "user_id") if
+  /// the user is a member already.
+  [[nodiscard]] virtual Result<void> insert_membership(const TenantId& tenant,
+                                                       const Membership& membership) = 0;
+
+  /// The membership of `user` in organization `org` of `tenant`, or nullopt.
+  [[nodiscard]] virtual Result<std::optional<Membership>> find_membership(
+      const TenantId& tenant, OrgId org, const UserId& user) = 0;
+
+  /// Sets the role of an existing membership. not_found if there is none.
+  [[nodiscard]] virtual Result<void> update_membership_role(OrgId org, const UserId& user,
+                                                            std::string_view role) = 0;
+
+  /// Deletes a membership. not_found if there is none.
+  [[nodiscard]] virtual Result<void> delete_membership(OrgId org, const UserId& user) = 0;
+
+  /// Up to `limit` members of `org` ordered by user id, starting after `after_user` (empty:
+  /// from the start), only those with `role` if given.
+  [[nodiscard]] virtual Result<std::vector<Membership>> list_memberships(
+      OrgId org, const std::optional<std::string>& role, const std::string& after_user,
+      int limit) = 0;
+
+  /// How many members `org` has, only those with `role` if given.
+  [[nodiscard]] virtual Result<std::int64_t> count_memberships(
+      OrgId org, const std::optional<std::string>& role) = 0;
+
+  // --- per-user state ------------------------------------------------------------------
+
+  /// The user's active organization in `tenant` (O6), or nullopt.
+  [[nodiscard]] virtual Result<std::optional<OrgId>> active_organization(const TenantId& tenant,
+                                                                         const UserId& user) = 0;
+
+  /// Sets or (nullopt) clears the user's active organization. Deleting the organization
+  /// clears it too.
+  [[nodiscard]] virtual Result<void> set_active_organization(const TenantId& tenant,
+                                                             const UserId& user,
+                                                             std::optional<OrgId> org) = 0;
+
+  // --- audit ---------------------------------------------------------------------------
+
+  /// Appends an event (its `id` is ignored) and returns the generated id, which is greater
+  /// than every id before it.
+  [[nodiscard]] virtual Result<AuditEventId> append_audit_event(const AuditEvent& event) = 0;
+
+  /// Up to `limit` events of organization `org` of `tenant`, newest (highest id) first,
+  /// only those with an id below `before` if given.
+  [[nodiscard]] virtual Result<std::vector<AuditEvent>> list_audit_events(
+      const TenantId& tenant, OrgId org, std::optional<AuditEventId> before, int limit) = 0;
+};
+
+/// A store of organizations, memberships and audit events. Create one with a factory such
+/// as orgkit::open_sqlite and hand it to a Service.
+class Storage {
+ public:
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  virtual ~Storage() = default;
+
+  /// Begins a transaction. In write mode, waits (up to the store's busy timeout) for other
+  /// writers, then holds the write lock until commit or destruction; unavailable if it could
+  /// not get the lock in time.
+  [[nodiscard]] virtual Result<std::unique_ptr<StorageTransaction>> begin(
+      TransactionMode mode) = 0;
+
+  /// The hot path of every permission check: the role of `user` in organization `org` of
+  /// `tenant`. Assigns it to `role_out` and returns true, or returns false if the user is
+  /// not a member (or the organization is not in the tenant). One indexed read, outside any
+  /// transaction. Implementations should reuse `role_out`'s capacity and must not allocate
+  /// on the heap in the steady state: it is called for every request a host serves.
+  [[nodiscard]] virtual Result<bool> member_role(const TenantId& tenant, OrgId org,
+                                                 const UserId& user, std::string& role_out) = 0;
+};
+
+}  // namespace orgkit

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# setup.sh: installs what orgkit needs to build, test and benchmark, from Debian packages.
+# Run as root (no sudo needed). Does nothing when everything is present already.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++            # toolchain
+  libsqlite3-dev libsqlitecpp-dev  # bundled storage
+  libfmt-dev libexpected-dev       # formatting, tl::expected
+  catch2                           # tests (Catch2 v2)
+  libbenchmark-dev                 # the check benchmark (ORGKIT_BUILD_BENCHMARKS)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: missing packages: ${missing[*]}; run this script as root" >&2
+  exit 1
+fi
+
+echo "setup.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

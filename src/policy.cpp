@@ -1,0 +1,165 @@
+// The policy builder validates names once, so checks never meet an unknown name (P2).
+#include <orgkit/policy.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "validate.hpp"
+
+namespace orgkit {
+
+namespace {
+
+PermissionPolicy build_standard() {
+  namespace p = permissions;
+  const std::vector<std::string> all = {
+      std::string(p::org_update),          std::string(p::org_delete),
+      std::string(p::billing_manage),      std::string(p::members_read),
+      std::string(p::members_add),         std::string(p::members_invite),
+      std::string(p::members_remove),      std::string(p::members_update_role),
+      std::string(p::ownership_transfer),  std::string(p::roles_manage),
+      std::string(p::api_keys_manage),     std::string(p::audit_read),
+      std::string(p::resources_create),    std::string(p::resources_manage_own),
+      std::string(p::resources_manage_all), std::string(p::resources_read)};
+  PolicyBuilder b;
+  for (const auto& name : all) b.permission(name);
+  b.role({std::string(roles::owner), 100, all, true, true});
+  b.role({std::string(roles::admin), 50,
+          {std::string(p::org_update), std::string(p::members_read), std::string(p::members_add),
+           std::string(p::members_invite), std::string(p::members_remove),
+           std::string(p::members_update_role), std::string(p::roles_manage),
+           std::string(p::api_keys_manage), std::string(p::audit_read),
+           std::string(p::resources_create), std::string(p::resources_manage_own),
+           std::string(p::resources_manage_all), std::string(p::resources_read)}});
+  b.role({std::string(roles::member), 20,
+          {std::string(p::members_read), std::string(p::resources_create),
+           std::string(p::resources_manage_own), std::string(p::resources_read)}});
+  b.role({std::string(roles::viewer), 10,
+          {std::string(p::members_read), std::string(p::resources_read)}});
+  b.ownership_rule(p::resources_manage_own, p::resources_manage_all);
+  auto built = b.build();
+  // The standard policy is a constant of this file; a failure here is a programming error
+  // that every test run would show at once.
+  if (!built) std::abort();
+  return std::move(*built);
+}
+
+}  // namespace
+
+const PermissionPolicy& PermissionPolicy::standard() {
+  static const PermissionPolicy policy = build_standard();
+  return policy;
+}
+
+Result<Permission> PermissionPolicy::permission(std::string_view name) const {
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i] == name) return Permission{static_cast<std::uint16_t>(i)};
+  }
+  return fail(Error::invalid("permission",
+                             fmt::format("unknown permission '{}' (not in the policy)", name)));
+}
+
+std::string_view PermissionPolicy::permission_name(Permission p) const {
+  return p.index < names_.size() ? std::string_view(names_[p.index]) : std::string_view();
+}
+
+const RoleDefinition* PermissionPolicy::find_role(std::string_view name) const noexcept {
+  for (const auto& role : roles_) {
+    if (role.name == name) return &role;
+  }
+  return nullptr;
+}
+
+const OwnershipRule* PermissionPolicy::ownership_rule_for(Permission p) const noexcept {
+  for (const auto& rule : ownership_rules_) {
+    if (rule.own.index == p.index || rule.all.index == p.index) return &rule;
+  }
+  return nullptr;
+}
+
+PolicyBuilder& PolicyBuilder::permissions(std::initializer_list<std::string_view> names) {
+  for (auto n : names) names_.emplace_back(n);
+  return *this;
+}
+
+PolicyBuilder& PolicyBuilder::permission(std::string_view name) {
+  names_.emplace_back(name);
+  return *this;
+}
+
+PolicyBuilder& PolicyBuilder::role(RoleSpec spec) {
+  roles_.push_back(std::move(spec));
+  return *this;
+}
+
+PolicyBuilder& PolicyBuilder::ownership_rule(std::string_view own, std::string_view all) {
+  ownership_rules_.emplace_back(std::string(own), std::string(all));
+  return *this;
+}
+
+Result<PermissionPolicy> PolicyBuilder::build() const {
+  PermissionPolicy policy;
+  if (names_.empty()) return fail(Error::invalid("permissions", "a policy needs permissions"));
+  if (names_.size() > max_permissions) {
+    return fail(Error::invalid("permissions", fmt::format("at most {} permissions, got {}",
+                                                          max_permissions, names_.size())));
+  }
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    const auto field = fmt::format("permissions[{}]", i);
+    if (auto ok = validate::permission_name(field, names_[i]); !ok) return fail(ok.error());
+    if (!seen.insert(names_[i]).second) {
+      return fail(Error::invalid(field, fmt::format("duplicate permission '{}'", names_[i])));
+    }
+  }
+  policy.names_ = names_;
+
+  if (roles_.empty()) return fail(Error::invalid("roles", "a policy needs roles"));
+  std::set<std::string> role_names;
+  int owners = 0;
+  for (std::size_t r = 0; r < roles_.size(); ++r) {
+    const RoleSpec& spec = roles_[r];
+    const auto field = fmt::format("roles[{}]", r);
+    if (auto ok = validate::role_name(field + ".name", spec.name); !ok) return fail(ok.error());
+    if (!role_names.insert(spec.name).second) {
+      return fail(Error::invalid(field + ".name", fmt::format("duplicate role '{}'", spec.name)));
+    }
+    RoleDefinition def{spec.name, spec.rank, {}, spec.owner, spec.manages_peers};
+    for (std::size_t i = 0; i < spec.permissions.size(); ++i) {
+      auto p = policy.permission(spec.permissions[i]);
+      if (!p) {
+        return fail(Error::invalid(fmt::format("{}.permissions[{}]", field, i),
+                                   fmt::format("unknown permission '{}'", spec.permissions[i])));
+      }
+      def.permissions.set(p->index);
+    }
+    if (spec.owner) ++owners;
+    policy.roles_.push_back(std::move(def));
+  }
+  if (owners != 1) {
+    return fail(Error::invalid("roles", fmt::format("exactly one role must be the owner role, "
+                                                    "found {}", owners)));
+  }
+  std::stable_sort(policy.roles_.begin(), policy.roles_.end(),
+                   [](const RoleDefinition& a, const RoleDefinition& b) { return a.rank > b.rank; });
+  for (std::size_t r = 0; r < policy.roles_.size(); ++r) {
+    if (policy.roles_[r].owner) policy.owner_index_ = r;
+  }
+  if (policy.roles_.front().rank != policy.owner_role().rank) {
+    return fail(Error::invalid("roles", "no role may outrank the owner role"));
+  }
+
+  for (std::size_t i = 0; i < ownership_rules_.size(); ++i) {
+    const auto field = fmt::format("ownership_rules[{}]", i);
+    auto own = policy.permission(ownership_rules_[i].first);
+    if (!own) return fail(Error::invalid(field + ".own", own.error().message));
+    auto all = policy.permission(ownership_rules_[i].second);
+    if (!all) return fail(Error::invalid(field + ".all", all.error().message));
+    policy.ownership_rules_.push_back({*own, *all});
+  }
+  return policy;
+}
+
+}  // namespace orgkit

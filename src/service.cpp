@@ -1,0 +1,210 @@
+// The Service's shared steps, permission checks and the audit listing.
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "service_internal.hpp"
+#include "validate.hpp"
+
+namespace orgkit {
+
+Service::Service(std::unique_ptr<Storage> storage, ServiceOptions options)
+    : storage_(std::move(storage)),
+      policy_(std::move(options.policy)),
+      clock_(options.clock ? std::move(options.clock) : std::make_shared<SystemClock>()) {}
+
+Service::~Service() = default;
+
+Result<std::unique_ptr<Service>> Service::open_sqlite(const std::string& path,
+                                                      ServiceOptions options) {
+  SqliteOptions so;
+  so.path = path;
+  auto storage = orgkit::open_sqlite(so);
+  if (!storage) return fail(storage.error());
+  return std::make_unique<Service>(std::move(*storage), std::move(options));
+}
+
+// --- shared steps ----------------------------------------------------------------------
+
+Result<void> Service::Impl::validate_actor(const Actor& actor) {
+  ORGKIT_CHECK(validate::host_id("actor.id", actor.id.value()));
+  return validate::host_id("actor.tenant", actor.tenant.value());
+}
+
+Result<std::unique_ptr<StorageTransaction>> Service::Impl::write(Service& s) {
+  return s.storage_->begin(TransactionMode::write);
+}
+
+Result<std::unique_ptr<StorageTransaction>> Service::Impl::read(Service& s) {
+  return s.storage_->begin(TransactionMode::read);
+}
+
+Result<Membership> Service::Impl::actor_membership(StorageTransaction& tx, const Actor& actor,
+                                                   OrgId org) {
+  ORGKIT_TRY(m, tx.find_membership(actor.tenant, org, actor.id));
+  if (!m) {
+    return fail(Error::not_found(
+        "org_id", fmt::format("no organization {} that user '{}' is a member of", org.value(),
+                              actor.id.value())));
+  }
+  return std::move(*m);
+}
+
+Result<Organization> Service::Impl::organization(StorageTransaction& tx, const Actor& actor,
+                                                 OrgId org) {
+  ORGKIT_TRY(o, tx.find_organization(actor.tenant, org));
+  if (!o) return fail(Error::not_found("org_id", fmt::format("no organization {}", org.value())));
+  return std::move(*o);
+}
+
+Result<const RoleDefinition*> Service::Impl::stored_role(const Service& s, const Membership& m) {
+  const RoleDefinition* def = s.policy_.find_role(m.role);
+  if (!def) {
+    return fail(Error::conflict("role", fmt::format("user '{}' holds role '{}', which the policy "
+                                                    "does not define; it grants nothing",
+                                                    m.user.value(), m.role)));
+  }
+  return def;
+}
+
+Result<const RoleDefinition*> Service::Impl::requested_role(const Service& s,
+                                                            std::string_view field,
+                                                            std::string_view role) {
+  ORGKIT_CHECK(validate::role_name(field, role));
+  const RoleDefinition* def = s.policy_.find_role(role);
+  if (!def) {
+    return fail(Error::not_found(std::string(field), fmt::format("unknown role '{}'", role)));
+  }
+  return def;
+}
+
+Result<void> Service::Impl::require(const Service& s, const RoleDefinition& role,
+                                    std::string_view permission, std::string_view what) {
+  auto p = s.policy_.permission(permission);
+  if (p && PermissionPolicy::holds(role, *p)) return {};
+  return fail(Error::denied("permission", fmt::format("role '{}' may not {} (needs '{}')",
+                                                      role.name, what, permission)));
+}
+
+Result<Service::Impl::Access> Service::Impl::access(Service& s, StorageTransaction& tx,
+                                                    const Actor& actor, OrgId org,
+                                                    std::string_view permission,
+                                                    std::string_view what) {
+  ORGKIT_TRY(m, actor_membership(tx, actor, org));
+  ORGKIT_TRY(role, stored_role(s, m));
+  ORGKIT_CHECK(require(s, *role, permission, what));
+  return Access{std::move(m), role};
+}
+
+Result<void> Service::Impl::ensure_owner_remains(const Service& s, StorageTransaction& tx,
+                                                 OrgId org, const Membership& losing,
+                                                 std::string_view rule) {
+  const std::string& owner = s.policy_.owner_role().name;
+  if (losing.role != owner) return {};
+  ORGKIT_TRY(owners, tx.count_memberships(org, owner));
+  if (owners <= 1) {
+    return fail(Error::conflict(
+        "user_id", fmt::format("'{}' is the last owner; {} would leave the organization without "
+                               "an owner (transfer ownership or delete the organization first)",
+                               losing.user.value(), rule)));
+  }
+  return {};
+}
+
+Result<void> Service::Impl::audit(Service& s, StorageTransaction& tx, const Actor& actor,
+                                  OrgId org, std::string action, std::string target,
+                                  std::vector<FieldChange> changes) {
+  AuditEvent e;
+  e.tenant = actor.tenant;
+  e.org = org;
+  e.actor = actor.id;
+  e.action = std::move(action);
+  e.target = std::move(target);
+  e.changes = std::move(changes);
+  e.at = s.clock_->now();
+  ORGKIT_TRY(id, tx.append_audit_event(e));
+  (void)id;
+  return {};
+}
+
+// --- checks ----------------------------------------------------------------------------
+
+Result<bool> Service::check(const Actor& actor, OrgId org, Permission permission) const {
+  // Reused per thread so that a check does not allocate once the buffer has grown.
+  thread_local std::string role;
+  auto found = storage_->member_role(actor.tenant, org, actor.id, role);
+  if (!found) return fail(std::move(found).error());
+  if (!*found) return false;
+  const RoleDefinition* def = policy_.find_role(role);
+  return def != nullptr && PermissionPolicy::holds(*def, permission);
+}
+
+Result<bool> Service::check(const Actor& actor, OrgId org, Permission permission,
+                            const UserId& resource_owner) const {
+  const OwnershipRule* rule = policy_.ownership_rule_for(permission);
+  if (rule == nullptr) return check(actor, org, permission);
+  thread_local std::string role;
+  auto found = storage_->member_role(actor.tenant, org, actor.id, role);
+  if (!found) return fail(std::move(found).error());
+  if (!*found) return false;
+  const RoleDefinition* def = policy_.find_role(role);
+  if (def == nullptr) return false;
+  if (PermissionPolicy::holds(*def, rule->all)) return true;
+  return PermissionPolicy::holds(*def, rule->own) && resource_owner == actor.id;
+}
+
+Result<bool> Service::check(const Actor& actor, OrgId org, std::string_view permission) const {
+  auto p = policy_.permission(permission);
+  if (!p) return fail(std::move(p).error());
+  return check(actor, org, *p);
+}
+
+Result<void> Service::authorize(const Actor& actor, OrgId org,
+                                std::string_view permission) const {
+  auto p = policy_.permission(permission);
+  if (!p) return fail(std::move(p).error());
+  std::string role;
+  auto found = storage_->member_role(actor.tenant, org, actor.id, role);
+  if (!found) return fail(std::move(found).error());
+  if (!*found) {
+    return fail(Error::denied("org_id", fmt::format("user '{}' is not a member of organization {}",
+                                                    actor.id.value(), org.value())));
+  }
+  const RoleDefinition* def = policy_.find_role(role);
+  if (def != nullptr && PermissionPolicy::holds(*def, *p)) return {};
+  return fail(Error::denied("permission", fmt::format("user '{}' has role '{}', which lacks '{}'",
+                                                      actor.id.value(), role, permission)));
+}
+
+// --- audit -----------------------------------------------------------------------------
+
+Result<Page<AuditEvent>> Service::list_audit_events(const Actor& actor, OrgId org,
+                                                    const AuditQuery& query) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_CHECK(validate::page_limit("limit", query.limit));
+  std::optional<AuditEventId> before;
+  if (!query.cursor.empty()) {
+    std::int64_t id = 0;
+    const char* b = query.cursor.data();
+    const char* e = b + query.cursor.size();
+    if (query.cursor.size() < 3 || query.cursor.compare(0, 2, "a:") != 0 ||
+        std::from_chars(b + 2, e, id).ptr != e || id <= 0) {
+      return fail(Error::invalid("cursor", "is not a cursor returned by list_audit_events"));
+    }
+    before = AuditEventId(id);
+  }
+  ORGKIT_TRY(tx, Impl::read(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::audit_read,
+                             "read the audit trail"));
+  (void)a;
+  ORGKIT_TRY(events, tx->list_audit_events(actor.tenant, org, before, query.limit + 1));
+  Page<AuditEvent> page;
+  if (events.size() > static_cast<std::size_t>(query.limit)) {
+    events.pop_back();
+    page.next_cursor = fmt::format("a:{}", events.back().id.value());
+  }
+  page.items = std::move(events);
+  return page;
+}
+
+}  // namespace orgkit

@@ -1,0 +1,293 @@
+// Organization use cases: O1-O9.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "service_internal.hpp"
+#include "validate.hpp"
+
+namespace orgkit {
+
+namespace {
+
+constexpr std::size_t max_legal_name_chars = 200;
+
+Result<void> plan_name(std::string_view plan) {
+  if (plan.empty()) return {};
+  return validate::role_name("plan", plan);
+}
+
+// A free slug for `base` in the tenant: base, base-2, base-3, ... (O1).
+Result<std::string> free_slug(StorageTransaction& tx, const TenantId& tenant,
+                              const std::string& base) {
+  ORGKIT_TRY(taken, tx.slug_taken(tenant, base));
+  if (!taken) return base;
+  for (int n = 2; n < 100000; ++n) {
+    const std::string suffix = fmt::format("-{}", n);
+    std::string stem = base.substr(0, validate::max_slug - suffix.size());
+    while (!stem.empty() && stem.back() == '-') stem.pop_back();
+    std::string candidate = stem + suffix;
+    ORGKIT_TRY(used, tx.slug_taken(tenant, candidate));
+    if (!used) return candidate;
+  }
+  return fail(Error::exists("slug", fmt::format("no free slug derived from '{}'", base)));
+}
+
+std::vector<FieldChange> created_fields(const Organization& o) {
+  std::vector<FieldChange> c{{"name", std::nullopt, o.name}, {"slug", std::nullopt, o.slug}};
+  if (o.personal) c.push_back({"personal", std::nullopt, "true"});
+  if (!o.plan.empty()) c.push_back({"plan", std::nullopt, o.plan});
+  return c;
+}
+
+}  // namespace
+
+Result<Organization> Service::create_organization(const Actor& actor,
+                                                  const NewOrganization& spec) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(email, validate::email("actor.email", actor.email));
+  ORGKIT_TRY(display_name, validate::text("actor.display_name", actor.display_name,
+                                          validate::max_name_chars));
+  Organization org;
+  org.tenant = actor.tenant;
+  ORGKIT_TRY(name, validate::org_name("name", spec.name));
+  org.name = std::move(name);
+  if (!spec.slug.empty()) ORGKIT_CHECK(validate::slug("slug", spec.slug));
+  ORGKIT_TRY(description, validate::text("description", spec.description));
+  ORGKIT_TRY(legal_name, validate::text("legal_name", spec.legal_name, max_legal_name_chars));
+  ORGKIT_TRY(alerting, validate::optional_email("alerting_email", spec.alerting_email));
+  ORGKIT_TRY(invoicing, validate::optional_email("invoicing_email", spec.invoicing_email));
+  ORGKIT_CHECK(plan_name(spec.plan));
+  ORGKIT_CHECK(validate::metadata("metadata", spec.metadata));
+  org.description = std::move(description);
+  org.legal_name = std::move(legal_name);
+  org.alerting_email = std::move(alerting);
+  org.invoicing_email = std::move(invoicing);
+  org.plan = spec.plan;
+  org.metadata = spec.metadata;
+  org.created_by = actor.id;
+  org.created_at = clock_->now();
+
+  ORGKIT_TRY(tx, Impl::write(*this));
+  if (!spec.slug.empty()) {
+    ORGKIT_TRY(taken, tx->slug_taken(actor.tenant, spec.slug));
+    if (taken) {
+      return fail(Error::exists("slug", fmt::format("slug '{}' is already used in this tenant",
+                                                    spec.slug)));
+    }
+    org.slug = spec.slug;
+  } else {
+    ORGKIT_TRY(slug, free_slug(*tx, actor.tenant, validate::slug_from_name(org.name)));
+    org.slug = std::move(slug);
+  }
+  ORGKIT_TRY(id, tx->insert_organization(org));
+  org.id = id;
+  Membership owner{id, actor.id, email, display_name, policy_.owner_role().name, org.created_at};
+  ORGKIT_CHECK(tx->insert_membership(actor.tenant, owner));
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, id, "organization.created", org.slug,
+                           created_fields(org)));
+  return Impl::commit(*tx, std::move(org));
+}
+
+Result<Organization> Service::ensure_personal_organization(const Actor& actor) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(email, validate::email("actor.email", actor.email));
+  std::string base_name = validate::trim(actor.display_name);
+  if (base_name.empty()) base_name = email.substr(0, email.find('@'));
+  ORGKIT_TRY(name, validate::org_name("actor.display_name", base_name));
+  ORGKIT_TRY(display_name, validate::text("actor.display_name", actor.display_name,
+                                          validate::max_name_chars));
+
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(existing, tx->personal_organization_of(actor.tenant, actor.id));
+  if (existing) {
+    ORGKIT_TRY(org, Impl::organization(*tx, actor, *existing));
+    return Impl::commit(*tx, std::move(org));
+  }
+  Organization org;
+  org.tenant = actor.tenant;
+  org.name = std::move(name);
+  org.personal = true;
+  org.created_by = actor.id;
+  org.created_at = clock_->now();
+  ORGKIT_TRY(slug, free_slug(*tx, actor.tenant, validate::slug_from_name(org.name)));
+  org.slug = std::move(slug);
+  ORGKIT_TRY(id, tx->insert_organization(org));
+  org.id = id;
+  Membership owner{id, actor.id, email, display_name, policy_.owner_role().name, org.created_at};
+  ORGKIT_CHECK(tx->insert_membership(actor.tenant, owner));
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, id, "organization.created", org.slug,
+                           created_fields(org)));
+  return Impl::commit(*tx, std::move(org));
+}
+
+Result<Organization> Service::get_organization(const Actor& actor, OrgId org) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(tx, Impl::read(*this));
+  ORGKIT_TRY(m, Impl::actor_membership(*tx, actor, org));
+  (void)m;
+  return Impl::organization(*tx, actor, org);
+}
+
+Result<std::vector<MyOrganization>> Service::my_organizations(const Actor& actor) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(tx, Impl::read(*this));
+  ORGKIT_TRY(list, tx->organizations_of(actor.tenant, actor.id));
+  ORGKIT_TRY(active, tx->active_organization(actor.tenant, actor.id));
+  if (active) {
+    for (auto& mo : list) mo.active = mo.organization.id == *active;
+    std::stable_partition(list.begin(), list.end(),
+                          [](const MyOrganization& mo) { return mo.active; });
+  }
+  return list;
+}
+
+Result<Organization> Service::update_organization(const Actor& actor, OrgId org,
+                                                  const OrganizationUpdate& update) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  // Validate everything before touching storage: bad input writes nothing (E2).
+  std::optional<std::string> name, description, legal_name, alerting, invoicing;
+  if (update.name) {
+    ORGKIT_TRY(v, validate::org_name("name", *update.name));
+    name = std::move(v);
+  }
+  if (update.description) {
+    ORGKIT_TRY(v, validate::text("description", *update.description));
+    description = std::move(v);
+  }
+  if (update.legal_name) {
+    ORGKIT_TRY(v, validate::text("legal_name", *update.legal_name, max_legal_name_chars));
+    legal_name = std::move(v);
+  }
+  if (update.alerting_email) {
+    ORGKIT_TRY(v, validate::optional_email("alerting_email", *update.alerting_email));
+    alerting = std::move(v);
+  }
+  if (update.invoicing_email) {
+    ORGKIT_TRY(v, validate::optional_email("invoicing_email", *update.invoicing_email));
+    invoicing = std::move(v);
+  }
+  if (update.metadata) ORGKIT_CHECK(validate::metadata("metadata", *update.metadata));
+
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::org_update,
+                             "update the organization's details"));
+  (void)a;
+  ORGKIT_TRY(current, Impl::organization(*tx, actor, org));
+  Organization next = current;
+  std::vector<FieldChange> changes;
+  auto apply = [&](const char* field, std::string& slot, const std::optional<std::string>& v) {
+    if (v && *v != slot) {
+      changes.push_back({field, slot, *v});
+      slot = *v;
+    }
+  };
+  apply("name", next.name, name);
+  apply("description", next.description, description);
+  apply("legal_name", next.legal_name, legal_name);
+  apply("alerting_email", next.alerting_email, alerting);
+  apply("invoicing_email", next.invoicing_email, invoicing);
+  if (update.metadata && *update.metadata != next.metadata) {
+    for (const auto& [k, v] : next.metadata) {
+      auto it = update.metadata->find(k);
+      if (it == update.metadata->end()) {
+        changes.push_back({"metadata." + k, v, std::nullopt});
+      } else if (it->second != v) {
+        changes.push_back({"metadata." + k, v, it->second});
+      }
+    }
+    for (const auto& [k, v] : *update.metadata) {
+      if (next.metadata.count(k) == 0) changes.push_back({"metadata." + k, std::nullopt, v});
+    }
+    next.metadata = *update.metadata;
+  }
+  if (changes.empty()) return Impl::commit(*tx, std::move(next));
+  ORGKIT_CHECK(tx->update_organization(next));
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "organization.updated", next.slug,
+                           std::move(changes)));
+  return Impl::commit(*tx, std::move(next));
+}
+
+Result<void> Service::delete_organization(const Actor& actor, OrgId org) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::org_delete,
+                             "delete the organization"));
+  (void)a;
+  ORGKIT_TRY(current, Impl::organization(*tx, actor, org));
+  ORGKIT_TRY(members, tx->count_memberships(org, std::nullopt));
+  ORGKIT_CHECK(tx->delete_organization(actor.tenant, org));
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "organization.deleted", current.slug,
+                           {{"name", current.name, std::nullopt},
+                            {"slug", current.slug, std::nullopt},
+                            {"members", std::to_string(members), std::nullopt}}));
+  return Impl::commit(*tx);
+}
+
+Result<void> Service::set_active_organization(const Actor& actor, OrgId org) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(m, Impl::actor_membership(*tx, actor, org));
+  (void)m;
+  ORGKIT_CHECK(tx->set_active_organization(actor.tenant, actor.id, org));
+  return Impl::commit(*tx);
+}
+
+Result<std::optional<OrgId>> Service::active_organization(const Actor& actor) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(tx, Impl::read(*this));
+  ORGKIT_TRY(active, tx->active_organization(actor.tenant, actor.id));
+  if (!active) return std::optional<OrgId>();
+  ORGKIT_TRY(m, tx->find_membership(actor.tenant, *active, actor.id));
+  return m ? active : std::optional<OrgId>();
+}
+
+Result<void> Service::leave_organization(const Actor& actor, OrgId org) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(m, Impl::actor_membership(*tx, actor, org));
+  ORGKIT_CHECK(Impl::ensure_owner_remains(*this, *tx, org, m, "leaving (O7)"));
+  ORGKIT_CHECK(tx->delete_membership(org, actor.id));
+  ORGKIT_TRY(active, tx->active_organization(actor.tenant, actor.id));
+  if (active && *active == org) {
+    ORGKIT_CHECK(tx->set_active_organization(actor.tenant, actor.id, std::nullopt));
+  }
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "member.left", actor.id.value(),
+                           {{"role", m.role, std::nullopt}}));
+  return Impl::commit(*tx);
+}
+
+Result<void> Service::transfer_ownership(const Actor& actor, OrgId org, const UserId& new_owner,
+                                         std::string_view previous_owner_role) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_CHECK(validate::host_id("new_owner", new_owner.value()));
+  ORGKIT_TRY(keep_role, Impl::requested_role(*this, "previous_owner_role", previous_owner_role));
+  if (new_owner == actor.id) {
+    return fail(Error::invalid("new_owner", "is the acting user; ownership goes to someone else"));
+  }
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::ownership_transfer,
+                             "transfer ownership (O8)"));
+  ORGKIT_TRY(target, tx->find_membership(actor.tenant, org, new_owner));
+  if (!target) {
+    return fail(Error::not_found("new_owner", fmt::format("'{}' is not a member of the "
+                                                          "organization", new_owner.value())));
+  }
+  const std::string& owner = policy_.owner_role().name;
+  if (target->role == owner) {
+    return fail(Error::conflict("new_owner", fmt::format("'{}' is already an owner",
+                                                         new_owner.value())));
+  }
+  ORGKIT_CHECK(tx->update_membership_role(org, new_owner, owner));
+  std::vector<FieldChange> changes{{"owner", actor.id.value(), new_owner.value()},
+                                   {new_owner.value() + ".role", target->role, owner}};
+  if (a.membership.role != keep_role->name) {
+    ORGKIT_CHECK(tx->update_membership_role(org, actor.id, keep_role->name));
+    changes.push_back({actor.id.value() + ".role", a.membership.role, keep_role->name});
+  }
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "ownership.transferred", new_owner.value(),
+                           std::move(changes)));
+  return Impl::commit(*tx);
+}
+
+}  // namespace orgkit

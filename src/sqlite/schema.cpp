@@ -1,0 +1,125 @@
+#include "sqlite/schema.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/format.h>
+
+#include <orgkit/sqlite.hpp>
+
+namespace orgkit::sqlite {
+
+namespace {
+
+// Version 1: organizations, memberships, per-user state, audit trail.
+// Audit events deliberately have no foreign key to organizations: the trail of a deleted
+// organization stays (O5). AUTOINCREMENT keeps ids of deleted rows from being reused, so an
+// audit event never points at a different, newer organization.
+constexpr const char* schema_v1 = R"sql(
+CREATE TABLE organizations (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant          TEXT    NOT NULL,
+  name            TEXT    NOT NULL,
+  slug            TEXT    NOT NULL,
+  description     TEXT    NOT NULL DEFAULT '',
+  legal_name      TEXT    NOT NULL DEFAULT '',
+  alerting_email  TEXT    NOT NULL DEFAULT '',
+  invoicing_email TEXT    NOT NULL DEFAULT '',
+  plan            TEXT    NOT NULL DEFAULT '',
+  personal        INTEGER NOT NULL DEFAULT 0,
+  created_by      TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  UNIQUE (tenant, slug)
+);
+CREATE UNIQUE INDEX organizations_one_personal
+  ON organizations (tenant, created_by) WHERE personal = 1;
+
+CREATE TABLE organization_metadata (
+  org_id INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  key    TEXT    NOT NULL,
+  value  TEXT    NOT NULL,
+  PRIMARY KEY (org_id, key)
+) WITHOUT ROWID;
+
+CREATE TABLE memberships (
+  org_id       INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  user_id      TEXT    NOT NULL,
+  tenant       TEXT    NOT NULL,
+  email        TEXT    NOT NULL,
+  display_name TEXT    NOT NULL DEFAULT '',
+  role         TEXT    NOT NULL,
+  joined_at    INTEGER NOT NULL,
+  PRIMARY KEY (org_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX memberships_by_user ON memberships (tenant, user_id);
+CREATE INDEX memberships_by_role ON memberships (org_id, role, user_id);
+
+CREATE TABLE user_state (
+  tenant        TEXT    NOT NULL,
+  user_id       TEXT    NOT NULL,
+  active_org_id INTEGER REFERENCES organizations (id) ON DELETE SET NULL,
+  PRIMARY KEY (tenant, user_id)
+) WITHOUT ROWID;
+CREATE INDEX user_state_by_org ON user_state (active_org_id);
+
+CREATE TABLE audit_events (
+  id     INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant TEXT    NOT NULL,
+  org_id INTEGER NOT NULL,
+  actor  TEXT    NOT NULL,
+  action TEXT    NOT NULL,
+  target TEXT    NOT NULL,
+  at     INTEGER NOT NULL
+);
+CREATE INDEX audit_events_by_org ON audit_events (tenant, org_id, id);
+
+CREATE TABLE audit_changes (
+  event_id INTEGER NOT NULL REFERENCES audit_events (id) ON DELETE CASCADE,
+  seq      INTEGER NOT NULL,
+  field    TEXT    NOT NULL,
+  before   TEXT,
+  after    TEXT,
+  PRIMARY KEY (event_id, seq)
+) WITHOUT ROWID;
+)sql";
+
+struct Migration {
+  int to_version;
+  const char* sql;
+};
+
+constexpr Migration migrations[] = {
+    {1, schema_v1},
+};
+
+}  // namespace
+
+void configure_connection(SQLite::Database& db, int busy_timeout_ms, bool in_memory) {
+  db.setBusyTimeout(busy_timeout_ms);
+  db.exec("PRAGMA foreign_keys = ON");
+  if (!in_memory) {
+    // journal_mode returns a row; WAL persists in the file, so this is a no-op after the first.
+    SQLite::Statement wal(db, "PRAGMA journal_mode = WAL");
+    (void)wal.executeStep();
+    db.exec("PRAGMA synchronous = NORMAL");
+  }
+}
+
+Result<void> migrate(SQLite::Database& db) {
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  const int version = db.execAndGet("PRAGMA user_version").getInt();
+  if (version > sqlite_schema_version) {
+    return fail(Error::conflict(
+        "path", fmt::format("the database has schema version {}, newer than this orgkit "
+                            "understands ({}); upgrade orgkit",
+                            version, sqlite_schema_version)));
+  }
+  for (const auto& m : migrations) {
+    if (m.to_version <= version) continue;
+    db.exec(m.sql);
+    db.exec(fmt::format("PRAGMA user_version = {}", m.to_version));
+  }
+  tx.commit();
+  return {};
+}
+
+}  // namespace orgkit::sqlite

@@ -1,0 +1,615 @@
+// The bundled SQLite storage: a guarded pool of connections, each with its own prepared
+// statements. SQLiteCpp throws; every entry point here catches and maps to orgkit::Error in
+// exactly one function (map_error), so no exception and no SQL text leaves this file.
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <orgkit/sqlite.hpp>
+
+#include "sqlite/schema.hpp"
+
+namespace orgkit {
+namespace {
+
+// The one place where SQLite's errors become orgkit's. `unique_field` names the key a unique
+// constraint protects in the operation at hand.
+Error map_error(const SQLite::Exception& e, std::string_view operation,
+                std::string_view unique_field = {}) {
+  const int code = e.getErrorCode();
+  const int extended = e.getExtendedErrorCode();
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+    return {ErrorCode::unavailable, {},
+            fmt::format("{}: the database stayed busy longer than the busy timeout", operation)};
+  }
+  if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return Error::exists(std::string(unique_field), fmt::format("{}: already exists", operation));
+  }
+  if (extended == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    return Error::not_found({}, fmt::format("{}: a referenced record does not exist", operation));
+  }
+  return Error::storage_failure(
+      fmt::format("{} failed: {} (sqlite code {})", operation, sqlite3_errstr(extended), extended));
+}
+
+// Runs `f`, turning any exception into an Error; the return type is f's Result<T>.
+template <class F>
+auto guarded(std::string_view operation, F&& f, std::string_view unique_field = {})
+    -> decltype(f()) {
+  try {
+    return f();
+  } catch (const SQLite::Exception& e) {
+    return fail(map_error(e, operation, unique_field));
+  } catch (const std::bad_alloc&) {
+    return fail(Error::storage_failure(fmt::format("{}: out of memory", operation)));
+  } catch (const std::exception& e) {
+    return fail(Error::storage_failure(fmt::format("{} failed: {}", operation, e.what())));
+  }
+}
+
+// One connection and its prepared statements, keyed by the address of their SQL literal.
+struct Connection {
+  Connection(const std::string& path, int busy_timeout_ms, bool in_memory)
+      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
+    sqlite::configure_connection(db, busy_timeout_ms, in_memory);
+  }
+
+  SQLite::Statement& statement(const char* sql) {
+    auto it = statements.find(sql);
+    if (it == statements.end()) {
+      it = statements.emplace(sql, std::make_unique<SQLite::Statement>(db, sql)).first;
+    }
+    SQLite::Statement& s = *it->second;
+    s.reset();
+    s.clearBindings();
+    return s;
+  }
+
+  SQLite::Database db;
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements;
+};
+
+class Pool;
+
+// A connection borrowed from the pool; given back when destroyed.
+class Lease {
+ public:
+  Lease(Pool* pool, std::unique_ptr<Connection> c) : pool_(pool), conn_(std::move(c)) {}
+  Lease(Lease&&) = default;
+  Lease& operator=(Lease&&) = delete;
+  ~Lease();
+  Connection& operator*() { return *conn_; }
+  Connection* operator->() { return conn_.get(); }
+
+ private:
+  Pool* pool_;
+  std::unique_ptr<Connection> conn_;
+};
+
+class Pool {
+ public:
+  Pool(std::string path, int busy_timeout_ms, int max_connections, bool in_memory)
+      : path_(std::move(path)),
+        busy_timeout_ms_(busy_timeout_ms),
+        max_(max_connections),
+        in_memory_(in_memory) {
+    idle_.reserve(static_cast<std::size_t>(max_connections));
+  }
+
+  // Throws SQLite::Exception if a new connection cannot be opened.
+  Lease acquire() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_; });
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(c));
+    }
+    ++open_;
+    lock.unlock();
+    try {
+      return Lease(this, std::make_unique<Connection>(path_, busy_timeout_ms_, in_memory_));
+    } catch (...) {
+      lock.lock();
+      --open_;
+      cv_.notify_one();
+      throw;
+    }
+  }
+
+  void release(std::unique_ptr<Connection> c) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      idle_.push_back(std::move(c));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::string path_;
+  int busy_timeout_ms_;
+  int max_;
+  bool in_memory_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;
+};
+
+Lease::~Lease() {
+  if (conn_) pool_->release(std::move(conn_));
+}
+
+// --- row mapping -----------------------------------------------------------------------
+
+Organization read_org(SQLite::Statement& s) {
+  Organization o;
+  o.id = OrgId(s.getColumn(0).getInt64());
+  o.tenant = TenantId(s.getColumn(1).getString());
+  o.name = s.getColumn(2).getString();
+  o.slug = s.getColumn(3).getString();
+  o.description = s.getColumn(4).getString();
+  o.legal_name = s.getColumn(5).getString();
+  o.alerting_email = s.getColumn(6).getString();
+  o.invoicing_email = s.getColumn(7).getString();
+  o.plan = s.getColumn(8).getString();
+  o.personal = s.getColumn(9).getInt() != 0;
+  o.created_by = UserId(s.getColumn(10).getString());
+  o.created_at = from_unix_ms(s.getColumn(11).getInt64());
+  return o;
+}
+
+Membership read_membership(SQLite::Statement& s) {
+  Membership m;
+  m.org = OrgId(s.getColumn(0).getInt64());
+  m.user = UserId(s.getColumn(1).getString());
+  m.email = s.getColumn(2).getString();
+  m.display_name = s.getColumn(3).getString();
+  m.role = s.getColumn(4).getString();
+  m.joined_at = from_unix_ms(s.getColumn(5).getInt64());
+  return m;
+}
+
+std::optional<std::string> nullable_text(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+
+// --- transaction -----------------------------------------------------------------------
+
+class SqliteTransaction final : public StorageTransaction {
+ public:
+  explicit SqliteTransaction(Lease lease) : lease_(std::move(lease)) {}
+
+  ~SqliteTransaction() override {
+    if (!finished_) (void)lease_->db.tryExec("ROLLBACK");
+  }
+
+  Result<void> commit() override {
+    finished_ = true;
+    auto committed = guarded("commit", [&]() -> Result<void> {
+      lease_->db.exec("COMMIT");
+      return {};
+    });
+    // A failed COMMIT can leave the transaction open; never hand such a connection back.
+    if (!committed) (void)lease_->db.tryExec("ROLLBACK");
+    return committed;
+  }
+
+  Result<OrgId> insert_organization(const Organization& org) override {
+    return guarded(
+        "create organization",
+        [&]() -> Result<OrgId> {
+          auto& s = stmt(
+              "INSERT INTO organizations (tenant, name, slug, description, legal_name, "
+              "alerting_email, invoicing_email, plan, personal, created_by, created_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+          s.bind(1, org.tenant.value());
+          s.bind(2, org.name);
+          s.bind(3, org.slug);
+          s.bind(4, org.description);
+          s.bind(5, org.legal_name);
+          s.bind(6, org.alerting_email);
+          s.bind(7, org.invoicing_email);
+          s.bind(8, org.plan);
+          s.bind(9, org.personal ? 1 : 0);
+          s.bind(10, org.created_by.value());
+          s.bind(11, to_unix_ms(org.created_at));
+          s.exec();
+          const OrgId id(lease_->db.getLastInsertRowid());
+          write_metadata(id, org.metadata);
+          return id;
+        },
+        "slug");
+  }
+
+  Result<std::optional<Organization>> find_organization(const TenantId& tenant,
+                                                        OrgId id) override {
+    return guarded("read organization", [&]() -> Result<std::optional<Organization>> {
+      auto& s = stmt(select_org_by_id);
+      s.bind(1, id.value());
+      s.bind(2, tenant.value());
+      if (!s.executeStep()) return std::optional<Organization>();
+      Organization o = read_org(s);
+      o.metadata = read_metadata(o.id);
+      return std::optional<Organization>(std::move(o));
+    });
+  }
+
+  Result<bool> slug_taken(const TenantId& tenant, std::string_view slug) override {
+    return guarded("read slug", [&]() -> Result<bool> {
+      auto& s = stmt("SELECT 1 FROM organizations WHERE tenant = ? AND slug = ?");
+      s.bind(1, tenant.value());
+      s.bind(2, std::string(slug));
+      return s.executeStep();
+    });
+  }
+
+  Result<void> update_organization(const Organization& org) override {
+    return guarded("update organization", [&]() -> Result<void> {
+      auto& s = stmt(
+          "UPDATE organizations SET name = ?, description = ?, legal_name = ?, "
+          "alerting_email = ?, invoicing_email = ?, plan = ? WHERE id = ? AND tenant = ?");
+      s.bind(1, org.name);
+      s.bind(2, org.description);
+      s.bind(3, org.legal_name);
+      s.bind(4, org.alerting_email);
+      s.bind(5, org.invoicing_email);
+      s.bind(6, org.plan);
+      s.bind(7, org.id.value());
+      s.bind(8, org.tenant.value());
+      if (s.exec() != 1) return fail(Error::not_found("org_id", "no such organization"));
+      auto& del = stmt("DELETE FROM organization_metadata WHERE org_id = ?");
+      del.bind(1, org.id.value());
+      del.exec();
+      write_metadata(org.id, org.metadata);
+      return {};
+    });
+  }
+
+  Result<void> delete_organization(const TenantId& tenant, OrgId id) override {
+    return guarded("delete organization", [&]() -> Result<void> {
+      auto& s = stmt("DELETE FROM organizations WHERE id = ? AND tenant = ?");
+      s.bind(1, id.value());
+      s.bind(2, tenant.value());
+      if (s.exec() != 1) return fail(Error::not_found("org_id", "no such organization"));
+      return {};
+    });
+  }
+
+  Result<std::vector<MyOrganization>> organizations_of(const TenantId& tenant,
+                                                       const UserId& user) override {
+    return guarded("list organizations", [&]() -> Result<std::vector<MyOrganization>> {
+      auto& s = stmt(select_orgs_of_user);
+      s.bind(1, tenant.value());
+      s.bind(2, user.value());
+      std::vector<MyOrganization> out;
+      while (s.executeStep()) {
+        MyOrganization mo;
+        mo.organization = read_org(s);
+        mo.role = s.getColumn(12).getString();
+        out.push_back(std::move(mo));
+      }
+      for (auto& mo : out) mo.organization.metadata = read_metadata(mo.organization.id);
+      return out;
+    });
+  }
+
+  Result<std::optional<OrgId>> personal_organization_of(const TenantId& tenant,
+                                                        const UserId& user) override {
+    return guarded("read personal organization", [&]() -> Result<std::optional<OrgId>> {
+      auto& s = stmt(
+          "SELECT id FROM organizations WHERE tenant = ? AND created_by = ? AND personal = 1");
+      s.bind(1, tenant.value());
+      s.bind(2, user.value());
+      if (!s.executeStep()) return std::optional<OrgId>();
+      return std::optional<OrgId>(OrgId(s.getColumn(0).getInt64()));
+    });
+  }
+
+  Result<void> insert_membership(const TenantId& tenant, const Membership& m) override {
+    return guarded(
+        "add member",
+        [&]() -> Result<void> {
+          auto& s = stmt(
+              "INSERT INTO memberships (org_id, user_id, tenant, email, display_name, role, "
+              "joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+          s.bind(1, m.org.value());
+          s.bind(2, m.user.value());
+          s.bind(3, tenant.value());
+          s.bind(4, m.email);
+          s.bind(5, m.display_name);
+          s.bind(6, m.role);
+          s.bind(7, to_unix_ms(m.joined_at));
+          s.exec();
+          return {};
+        },
+        "user_id");
+  }
+
+  Result<std::optional<Membership>> find_membership(const TenantId& tenant, OrgId org,
+                                                    const UserId& user) override {
+    return guarded("read member", [&]() -> Result<std::optional<Membership>> {
+      auto& s = stmt(
+          "SELECT org_id, user_id, email, display_name, role, joined_at FROM memberships "
+          "WHERE org_id = ? AND user_id = ? AND tenant = ?");
+      s.bind(1, org.value());
+      s.bind(2, user.value());
+      s.bind(3, tenant.value());
+      if (!s.executeStep()) return std::optional<Membership>();
+      return std::optional<Membership>(read_membership(s));
+    });
+  }
+
+  Result<void> update_membership_role(OrgId org, const UserId& user,
+                                      std::string_view role) override {
+    return guarded("change role", [&]() -> Result<void> {
+      auto& s = stmt("UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ?");
+      s.bind(1, std::string(role));
+      s.bind(2, org.value());
+      s.bind(3, user.value());
+      if (s.exec() != 1) return fail(Error::not_found("user_id", "no such member"));
+      return {};
+    });
+  }
+
+  Result<void> delete_membership(OrgId org, const UserId& user) override {
+    return guarded("remove member", [&]() -> Result<void> {
+      auto& s = stmt("DELETE FROM memberships WHERE org_id = ? AND user_id = ?");
+      s.bind(1, org.value());
+      s.bind(2, user.value());
+      if (s.exec() != 1) return fail(Error::not_found("user_id", "no such member"));
+      return {};
+    });
+  }
+
+  Result<std::vector<Membership>> list_memberships(OrgId org,
+                                                   const std::optional<std::string>& role,
+                                                   const std::string& after_user,
+                                                   int limit) override {
+    return guarded("list members", [&]() -> Result<std::vector<Membership>> {
+      auto& s = role ? stmt(
+                           "SELECT org_id, user_id, email, display_name, role, joined_at "
+                           "FROM memberships WHERE org_id = ?1 AND role = ?4 AND user_id > ?2 "
+                           "ORDER BY user_id LIMIT ?3")
+                     : stmt(
+                           "SELECT org_id, user_id, email, display_name, role, joined_at "
+                           "FROM memberships WHERE org_id = ?1 AND user_id > ?2 "
+                           "ORDER BY user_id LIMIT ?3");
+      s.bind(1, org.value());
+      s.bind(2, after_user);
+      s.bind(3, limit);
+      if (role) s.bind(4, *role);
+      std::vector<Membership> out;
+      while (s.executeStep()) out.push_back(read_membership(s));
+      return out;
+    });
+  }
+
+  Result<std::int64_t> count_memberships(OrgId org,
+                                         const std::optional<std::string>& role) override {
+    return guarded("count members", [&]() -> Result<std::int64_t> {
+      auto& s = role ? stmt("SELECT count(*) FROM memberships WHERE org_id = ? AND role = ?")
+                     : stmt("SELECT count(*) FROM memberships WHERE org_id = ?");
+      s.bind(1, org.value());
+      if (role) s.bind(2, *role);
+      (void)s.executeStep();
+      return s.getColumn(0).getInt64();
+    });
+  }
+
+  Result<std::optional<OrgId>> active_organization(const TenantId& tenant,
+                                                   const UserId& user) override {
+    return guarded("read active organization", [&]() -> Result<std::optional<OrgId>> {
+      auto& s = stmt("SELECT active_org_id FROM user_state WHERE tenant = ? AND user_id = ?");
+      s.bind(1, tenant.value());
+      s.bind(2, user.value());
+      if (!s.executeStep() || s.getColumn(0).isNull()) return std::optional<OrgId>();
+      return std::optional<OrgId>(OrgId(s.getColumn(0).getInt64()));
+    });
+  }
+
+  Result<void> set_active_organization(const TenantId& tenant, const UserId& user,
+                                       std::optional<OrgId> org) override {
+    return guarded("set active organization", [&]() -> Result<void> {
+      auto& s = stmt(
+          "INSERT INTO user_state (tenant, user_id, active_org_id) VALUES (?, ?, ?) "
+          "ON CONFLICT (tenant, user_id) DO UPDATE SET active_org_id = excluded.active_org_id");
+      s.bind(1, tenant.value());
+      s.bind(2, user.value());
+      if (org) {
+        s.bind(3, org->value());
+      } else {
+        s.bind(3);
+      }
+      s.exec();
+      return {};
+    });
+  }
+
+  Result<AuditEventId> append_audit_event(const AuditEvent& e) override {
+    return guarded("write audit event", [&]() -> Result<AuditEventId> {
+      auto& s = stmt(
+          "INSERT INTO audit_events (tenant, org_id, actor, action, target, at) "
+          "VALUES (?, ?, ?, ?, ?, ?)");
+      s.bind(1, e.tenant.value());
+      s.bind(2, e.org.value());
+      s.bind(3, e.actor.value());
+      s.bind(4, e.action);
+      s.bind(5, e.target);
+      s.bind(6, to_unix_ms(e.at));
+      s.exec();
+      const std::int64_t id = lease_->db.getLastInsertRowid();
+      int seq = 0;
+      for (const auto& c : e.changes) {
+        auto& ch = stmt(
+            "INSERT INTO audit_changes (event_id, seq, field, before, after) "
+            "VALUES (?, ?, ?, ?, ?)");
+        ch.bind(1, id);
+        ch.bind(2, seq++);
+        ch.bind(3, c.field);
+        if (c.before) ch.bind(4, *c.before); else ch.bind(4);
+        if (c.after) ch.bind(5, *c.after); else ch.bind(5);
+        ch.exec();
+      }
+      return AuditEventId(id);
+    });
+  }
+
+  Result<std::vector<AuditEvent>> list_audit_events(const TenantId& tenant, OrgId org,
+                                                    std::optional<AuditEventId> before,
+                                                    int limit) override {
+    return guarded("list audit events", [&]() -> Result<std::vector<AuditEvent>> {
+      auto& s = stmt(
+          "SELECT id, tenant, org_id, actor, action, target, at FROM audit_events "
+          "WHERE tenant = ? AND org_id = ? AND id < ? ORDER BY id DESC LIMIT ?");
+      s.bind(1, tenant.value());
+      s.bind(2, org.value());
+      s.bind(3, before ? before->value() : INT64_MAX);
+      s.bind(4, limit);
+      std::vector<AuditEvent> out;
+      while (s.executeStep()) {
+        AuditEvent e;
+        e.id = AuditEventId(s.getColumn(0).getInt64());
+        e.tenant = TenantId(s.getColumn(1).getString());
+        e.org = OrgId(s.getColumn(2).getInt64());
+        e.actor = UserId(s.getColumn(3).getString());
+        e.action = s.getColumn(4).getString();
+        e.target = s.getColumn(5).getString();
+        e.at = from_unix_ms(s.getColumn(6).getInt64());
+        out.push_back(std::move(e));
+      }
+      for (auto& e : out) {
+        auto& ch = stmt(
+            "SELECT field, before, after FROM audit_changes WHERE event_id = ? ORDER BY seq");
+        ch.bind(1, e.id.value());
+        while (ch.executeStep()) {
+          e.changes.push_back(
+              {ch.getColumn(0).getString(), nullable_text(ch.getColumn(1)),
+               nullable_text(ch.getColumn(2))});
+        }
+      }
+      return out;
+    });
+  }
+
+ private:
+  static constexpr const char* select_org_by_id =
+      "SELECT o.id, o.tenant, o.name, o.slug, o.description, o.legal_name, o.alerting_email, "
+      "o.invoicing_email, o.plan, o.personal, o.created_by, o.created_at "
+      "FROM organizations o WHERE o.id = ? AND o.tenant = ?";
+  static constexpr const char* select_orgs_of_user =
+      "SELECT o.id, o.tenant, o.name, o.slug, o.description, o.legal_name, o.alerting_email, "
+      "o.invoicing_email, o.plan, o.personal, o.created_by, o.created_at, m.role "
+      "FROM memberships m JOIN organizations o ON o.id = m.org_id "
+      "WHERE m.tenant = ? AND m.user_id = ? ORDER BY o.id";
+
+  SQLite::Statement& stmt(const char* sql) { return lease_->statement(sql); }
+
+  void write_metadata(OrgId id, const std::map<std::string, std::string>& md) {
+    for (const auto& [key, value] : md) {
+      auto& s = stmt("INSERT INTO organization_metadata (org_id, key, value) VALUES (?, ?, ?)");
+      s.bind(1, id.value());
+      s.bind(2, key);
+      s.bind(3, value);
+      s.exec();
+    }
+  }
+
+  std::map<std::string, std::string> read_metadata(OrgId id) {
+    std::map<std::string, std::string> md;
+    auto& s = stmt("SELECT key, value FROM organization_metadata WHERE org_id = ?");
+    s.bind(1, id.value());
+    while (s.executeStep()) md.emplace(s.getColumn(0).getString(), s.getColumn(1).getString());
+    return md;
+  }
+
+  Lease lease_;
+  bool finished_ = false;
+};
+
+// --- storage ---------------------------------------------------------------------------
+
+class SqliteStorage final : public Storage {
+ public:
+  SqliteStorage(const std::string& path, int busy_timeout_ms, int max_connections,
+                bool in_memory)
+      : pool_(path, busy_timeout_ms, max_connections, in_memory) {}
+
+  Result<void> initialize() {
+    return guarded("open database", [&]() -> Result<void> {
+      auto lease = pool_.acquire();
+      return sqlite::migrate(lease->db);
+    });
+  }
+
+  Result<std::unique_ptr<StorageTransaction>> begin(TransactionMode mode) override {
+    return guarded("begin transaction", [&]() -> Result<std::unique_ptr<StorageTransaction>> {
+      auto lease = pool_.acquire();
+      // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so a writer
+      // never fails half-way with SQLITE_BUSY after it has read (PITFALLS: SQLite facts).
+      lease->db.exec(mode == TransactionMode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+      return std::unique_ptr<StorageTransaction>(new SqliteTransaction(std::move(lease)));
+    });
+  }
+
+  Result<bool> member_role(const TenantId& tenant, OrgId org, const UserId& user,
+                           std::string& role_out) override {
+    try {
+      auto lease = pool_.acquire();
+      auto& s = lease->statement(
+          "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND tenant = ?");
+      s.bind(1, org.value());
+      s.bindNoCopy(2, user.value());
+      s.bindNoCopy(3, tenant.value());
+      if (!s.executeStep()) {
+        s.reset();
+        return false;
+      }
+      const SQLite::Column role = s.getColumn(0);
+      role_out.assign(role.getText(), static_cast<std::size_t>(role.getBytes()));
+      s.reset();
+      return true;
+    } catch (const SQLite::Exception& e) {
+      return fail(map_error(e, "check permission"));
+    } catch (const std::exception& e) {
+      return fail(Error::storage_failure(fmt::format("check permission failed: {}", e.what())));
+    }
+  }
+
+ private:
+  Pool pool_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Storage>> open_sqlite(const SqliteOptions& options) {
+  if (options.path.empty()) {
+    return fail(Error::invalid("path", "must be a file path or \":memory:\""));
+  }
+  if (options.max_connections < 1 || options.max_connections > 64) {
+    return fail(Error::invalid("max_connections", "must be 1-64"));
+  }
+  if (options.busy_timeout_ms < 0) {
+    return fail(Error::invalid("busy_timeout_ms", "must not be negative"));
+  }
+  const bool in_memory = options.path == ":memory:";
+  // An in-memory database lives inside one connection: share that one.
+  auto storage = std::make_unique<SqliteStorage>(options.path, options.busy_timeout_ms,
+                                                 in_memory ? 1 : options.max_connections,
+                                                 in_memory);
+  if (auto ok = storage->initialize(); !ok) return fail(ok.error());
+  return std::unique_ptr<Storage>(std::move(storage));
+}
+
+}  // namespace orgkit
