@@ -6,10 +6,18 @@ set(ORGKIT_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/orgkit")
 install(TARGETS orgkit EXPORT orgkitTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
-  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY include/orgkit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT orgkitTargets NAMESPACE orgkit:: DESTINATION ${ORGKIT_CMAKE_DIR})
+
+# A static orgkit carries its private dependencies into the consumer's link; a shared one
+# needs only what the public headers use.
+get_target_property(_orgkit_type orgkit TYPE)
+if(_orgkit_type STREQUAL "STATIC_LIBRARY")
+  set(ORGKIT_STATIC_LIBRARY ON)
+else()
+  set(ORGKIT_STATIC_LIBRARY OFF)
+endif()
 
 configure_package_config_file(cmake/orgkitConfig.cmake.in
   "${PROJECT_BINARY_DIR}/orgkitConfig.cmake"

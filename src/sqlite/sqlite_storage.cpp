@@ -1,7 +1,9 @@
 // The bundled SQLite storage: a guarded pool of connections, each with its own prepared
 // statements. SQLiteCpp throws; every entry point here catches and maps to orgkit::Error in
 // exactly one function (map_error), so no exception and no SQL text leaves this file.
+#include <chrono>
 #include <condition_variable>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -70,7 +72,8 @@ struct Connection {
       it = statements.emplace(sql, std::make_unique<SQLite::Statement>(db, sql)).first;
     }
     SQLite::Statement& s = *it->second;
-    s.reset();
+    // tryReset, not reset: after a failed step reset() rethrows that step's error.
+    (void)s.tryReset();
     s.clearBindings();
     return s;
   }
@@ -106,10 +109,15 @@ class Pool {
     idle_.reserve(static_cast<std::size_t>(max_connections));
   }
 
-  // Throws SQLite::Exception if a new connection cannot be opened.
+  // Throws SQLite::Exception if a new connection cannot be opened, or (as SQLITE_BUSY) if
+  // every connection stayed in use for the busy timeout: a caller that holds the only
+  // connection of ":memory:" and asks for another gets an error, not a hang.
   Lease acquire() {
     std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_; });
+    if (!cv_.wait_for(lock, std::chrono::milliseconds(busy_timeout_ms_),
+                      [&] { return !idle_.empty() || open_ < max_; })) {
+      throw SQLite::Exception("all connections are in use", SQLITE_BUSY);
+    }
     if (!idle_.empty()) {
       auto c = std::move(idle_.back());
       idle_.pop_back();
@@ -192,17 +200,18 @@ class SqliteTransaction final : public StorageTransaction {
   explicit SqliteTransaction(Lease lease) : lease_(std::move(lease)) {}
 
   ~SqliteTransaction() override {
-    if (!finished_) (void)lease_->db.tryExec("ROLLBACK");
+    if (lease_) (void)(*lease_)->db.tryExec("ROLLBACK");
   }
 
   Result<void> commit() override {
-    finished_ = true;
+    if (!lease_) return fail(Error::storage_failure("commit: the transaction has ended"));
     auto committed = guarded("commit", [&]() -> Result<void> {
-      lease_->db.exec("COMMIT");
+      (*lease_)->db.exec("COMMIT");
       return {};
     });
     // A failed COMMIT can leave the transaction open; never hand such a connection back.
-    if (!committed) (void)lease_->db.tryExec("ROLLBACK");
+    if (!committed) (void)(*lease_)->db.tryExec("ROLLBACK");
+    lease_.reset();  // the connection goes back to the pool now, not when this object dies
     return committed;
   }
 
@@ -226,7 +235,7 @@ class SqliteTransaction final : public StorageTransaction {
           s.bind(10, org.created_by.value());
           s.bind(11, to_unix_ms(org.created_at));
           s.exec();
-          const OrgId id(lease_->db.getLastInsertRowid());
+          const OrgId id((*lease_)->db.getLastInsertRowid());
           write_metadata(id, org.metadata);
           return id;
         },
@@ -449,7 +458,7 @@ class SqliteTransaction final : public StorageTransaction {
       s.bind(5, e.target);
       s.bind(6, to_unix_ms(e.at));
       s.exec();
-      const std::int64_t id = lease_->db.getLastInsertRowid();
+      const std::int64_t id = (*lease_)->db.getLastInsertRowid();
       int seq = 0;
       for (const auto& c : e.changes) {
         auto& ch = stmt(
@@ -514,7 +523,11 @@ class SqliteTransaction final : public StorageTransaction {
       "FROM memberships m JOIN organizations o ON o.id = m.org_id "
       "WHERE m.tenant = ? AND m.user_id = ? ORDER BY o.id";
 
-  SQLite::Statement& stmt(const char* sql) { return lease_->statement(sql); }
+  // Every operation after commit() is a programming error; it fails instead of crashing.
+  SQLite::Statement& stmt(const char* sql) {
+    if (!lease_) throw SQLite::Exception("the transaction has ended", SQLITE_MISUSE);
+    return (*lease_)->statement(sql);
+  }
 
   void write_metadata(OrgId id, const std::map<std::string, std::string>& md) {
     for (const auto& [key, value] : md) {
@@ -534,8 +547,7 @@ class SqliteTransaction final : public StorageTransaction {
     return md;
   }
 
-  Lease lease_;
-  bool finished_ = false;
+  std::optional<Lease> lease_;
 };
 
 // --- storage ---------------------------------------------------------------------------
@@ -573,12 +585,12 @@ class SqliteStorage final : public Storage {
       s.bindNoCopy(2, user.value());
       s.bindNoCopy(3, tenant.value());
       if (!s.executeStep()) {
-        s.reset();
+        (void)s.tryReset();
         return false;
       }
       const SQLite::Column role = s.getColumn(0);
       role_out.assign(role.getText(), static_cast<std::size_t>(role.getBytes()));
-      s.reset();
+      (void)s.tryReset();  // ends the implicit read transaction now
       return true;
     } catch (const SQLite::Exception& e) {
       return fail(map_error(e, "check permission"));

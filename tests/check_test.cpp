@@ -1,0 +1,144 @@
+// Permission checks: deny by default (P2), the standard matrix through check (P3), resource
+// ownership (P7), E1 (the check reads the current role: no stale allow after a change).
+#include "support/test_support.hpp"
+
+using namespace orgkit;
+using test::Fixture;
+
+namespace {
+
+bool may(Fixture& f, const Actor& a, OrgId org, std::string_view perm) {
+  auto r = f.kit->check(a, org, perm);
+  REQUIRE_OK(r);
+  return *r;
+}
+
+}  // namespace
+
+TEST_CASE("check follows the standard matrix", "[P2][P3][check]") {
+  Fixture f;
+  auto owner = Fixture::user("owner");
+  auto admin = Fixture::user("admin");
+  auto member = Fixture::user("member");
+  auto viewer = Fixture::user("viewer");
+  auto org = f.org(owner);
+  f.add(owner, org.id, admin, "admin");
+  f.add(owner, org.id, member, "member");
+  f.add(owner, org.id, viewer, "viewer");
+
+  CHECK(may(f, owner, org.id, "billing:manage"));
+  CHECK(may(f, owner, org.id, "ownership:transfer"));
+  CHECK(may(f, admin, org.id, "members:invite"));
+  CHECK_FALSE(may(f, admin, org.id, "billing:manage"));
+  CHECK_FALSE(may(f, admin, org.id, "ownership:transfer"));
+  CHECK(may(f, member, org.id, "resources:create"));
+  CHECK_FALSE(may(f, member, org.id, "members:invite"));
+  CHECK(may(f, viewer, org.id, "resources:read"));
+  CHECK_FALSE(may(f, viewer, org.id, "resources:create"));
+}
+
+TEST_CASE("deny by default: strangers, unknown organizations, other tenants", "[P2][check]") {
+  Fixture f;
+  auto owner = Fixture::user("owner");
+  auto org = f.org(owner);
+  CHECK_FALSE(may(f, Fixture::user("stranger"), org.id, "resources:read"));
+  CHECK_FALSE(may(f, owner, OrgId(12345), "resources:read"));
+  CHECK_FALSE(may(f, Fixture::user("owner", "other-tenant"), org.id, "resources:read"));
+
+  auto unknown = f.kit->check(owner, org.id, "resources:teleport");
+  REQUIRE_ERROR(unknown, ErrorCode::invalid_argument);
+  CHECK(unknown.error().field == "permission");
+}
+
+TEST_CASE("a role change takes effect on the next check (no stale allow)", "[P2][check]") {
+  Fixture f;
+  auto owner = Fixture::user("owner");
+  auto admin = Fixture::user("admin");
+  auto org = f.org(owner);
+  f.add(owner, org.id, admin, "admin");
+  CHECK(may(f, admin, org.id, "members:remove"));
+  REQUIRE_OK(f.kit->change_member_role(owner, org.id, admin.id, "viewer"));
+  CHECK_FALSE(may(f, admin, org.id, "members:remove"));
+  REQUIRE_OK(f.kit->remove_member(owner, org.id, admin.id));
+  CHECK_FALSE(may(f, admin, org.id, "resources:read"));
+}
+
+TEST_CASE("resource ownership: manage_own only on one's own, manage_all on any", "[P7][check]") {
+  Fixture f;
+  auto owner = Fixture::user("owner");
+  auto admin = Fixture::user("admin");
+  auto alice = Fixture::user("alice");
+  auto bob = Fixture::user("bob");
+  auto viewer = Fixture::user("viewer");
+  auto org = f.org(owner);
+  f.add(owner, org.id, admin, "admin");
+  f.add(owner, org.id, alice, "member");
+  f.add(owner, org.id, bob, "member");
+  f.add(owner, org.id, viewer, "viewer");
+  const auto& policy = f.kit->policy();
+  auto manage_own = policy.permission("resources:manage_own");
+  auto manage_all = policy.permission("resources:manage_all");
+  REQUIRE_OK(manage_own);
+  REQUIRE_OK(manage_all);
+
+  auto on = [&](const Actor& a, Permission p, const Actor& resource_owner) {
+    auto r = f.kit->check(a, org.id, p, resource_owner.id);
+    REQUIRE_OK(r);
+    return *r;
+  };
+  CHECK(on(alice, *manage_own, alice));
+  CHECK_FALSE(on(alice, *manage_own, bob));
+  CHECK_FALSE(on(alice, *manage_all, bob));
+  CHECK(on(admin, *manage_own, bob));  // manage_all covers the "own" question too
+  CHECK(on(admin, *manage_all, bob));
+  CHECK_FALSE(on(viewer, *manage_own, viewer));
+  CHECK_FALSE(on(Fixture::user("stranger"), *manage_own, Fixture::user("stranger")));
+
+  // A permission outside any own/all pair ignores the resource owner.
+  auto read = policy.permission("resources:read");
+  REQUIRE_OK(read);
+  CHECK(on(viewer, *read, bob));
+}
+
+TEST_CASE("authorize explains a denial", "[P2][E1][check]") {
+  Fixture f;
+  auto owner = Fixture::user("owner");
+  auto member = Fixture::user("member");
+  auto org = f.org(owner);
+  f.add(owner, org.id, member, "member");
+  REQUIRE_OK(f.kit->authorize(owner, org.id, "members:invite"));
+  auto denied = f.kit->authorize(member, org.id, "members:invite");
+  REQUIRE_ERROR(denied, ErrorCode::permission_denied);
+  CHECK(denied.error().message.find("member") != std::string::npos);
+  CHECK(denied.error().message.find("members:invite") != std::string::npos);
+  REQUIRE_ERROR(f.kit->authorize(Fixture::user("x"), org.id, "members:invite"),
+                ErrorCode::permission_denied);
+  REQUIRE_ERROR(f.kit->authorize(owner, org.id, "nope:nope"), ErrorCode::invalid_argument);
+}
+
+TEST_CASE("a custom policy drives every decision", "[P2][P3][check]") {
+  // 001's reading of P3: admins edit settings, members only view.
+  auto policy = PolicyBuilder()
+                    .permissions({"org:update", "members:read", "members:add", "executions:review",
+                                  "org:delete", "ownership:transfer", "audit:read"})
+                    .role({"owner", 100,
+                           {"org:update", "members:read", "members:add", "executions:review",
+                            "org:delete", "ownership:transfer", "audit:read"},
+                           true, true})
+                    .role({"admin", 50, {"org:update", "members:read", "members:add"}})
+                    .role({"member", 10, {"members:read", "executions:review"}})
+                    .build();
+  REQUIRE_OK(policy);
+  ServiceOptions options;
+  options.policy = *policy;
+  Fixture f(options);
+  auto owner = Fixture::user("owner");
+  auto member = Fixture::user("member");
+  auto org = f.org(owner);
+  f.add(owner, org.id, member, "member");
+  CHECK(may(f, member, org.id, "executions:review"));
+  CHECK_FALSE(may(f, member, org.id, "org:update"));
+  REQUIRE_ERROR(f.kit->check(member, org.id, "resources:read"), ErrorCode::invalid_argument);
+  REQUIRE_ERROR(f.kit->add_member(owner, org.id, {UserId("v"), "v@example.com", "", "viewer"}),
+                ErrorCode::not_found);
+}

@@ -1,0 +1,70 @@
+#include "support/test_support.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace orgkit::test {
+
+TempFile::TempFile(const std::string& stem) {
+  static std::atomic<int> counter{0};
+  path_ = (std::filesystem::temp_directory_path() /
+           (stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".db"))
+              .string();
+  std::filesystem::remove(path_);
+}
+
+TempFile::~TempFile() {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::remove(path_ + suffix, ec);
+  }
+}
+
+std::string storage_kind() {
+  const char* kind = std::getenv("ORGKIT_TEST_STORAGE");
+  return kind != nullptr ? std::string(kind) : std::string("memory");
+}
+
+Fixture::Fixture(ServiceOptions options) {
+  clock = std::make_shared<ManualClock>(from_unix_ms(1'700'000'000'000));
+  if (!options.clock) options.clock = clock;
+  SqliteOptions so;
+  if (storage_kind() == "file") {
+    file = std::make_unique<TempFile>();
+    so.path = file->path();
+  }
+  auto storage = open_sqlite(so);
+  if (!storage) FAIL("open_sqlite: " << to_string(storage.error()));
+  this->storage = storage->get();
+  kit = std::make_unique<Service>(std::move(*storage), std::move(options));
+}
+
+Actor Fixture::user(const std::string& id, const std::string& tenant) {
+  return Actor{UserId(id), id + "@example.com", "User " + id, TenantId(tenant)};
+}
+
+Organization Fixture::org(const Actor& owner, const std::string& name) {
+  NewOrganization spec;
+  spec.name = name;
+  auto created = kit->create_organization(owner, spec);
+  if (!created) FAIL("create_organization: " << to_string(created.error()));
+  return *created;
+}
+
+void Fixture::add(const Actor& by, OrgId org, const Actor& who, const std::string& role) {
+  auto added = kit->add_member(by, org, {who.id, who.email, who.display_name, role});
+  if (!added) FAIL("add_member: " << to_string(added.error()));
+}
+
+std::vector<std::string> Fixture::actions(const Actor& reader, OrgId org) {
+  std::vector<std::string> out;
+  AuditQuery q;
+  q.limit = 1000;
+  auto page = kit->list_audit_events(reader, org, q);
+  if (!page) FAIL("list_audit_events: " << to_string(page.error()));
+  for (const auto& e : page->items) out.push_back(e.action);
+  return out;
+}
+
+}  // namespace orgkit::test

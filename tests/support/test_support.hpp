@@ -1,0 +1,70 @@
+// Shared test helpers: REQUIRE_OK / REQUIRE_ERROR and a fresh Service per test on the storage
+// chosen by ORGKIT_TEST_STORAGE ("memory", the default, or "file": a new temporary file).
+// ctest runs each suite once per storage, so every rule is checked against both.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <orgkit/orgkit.hpp>
+
+/// Requires a Result to hold a value; prints the error otherwise.
+#define REQUIRE_OK(expr)                                                         \
+  do {                                                                           \
+    const auto& orgkit_r_ = (expr);                                              \
+    INFO((orgkit_r_ ? std::string("ok") : orgkit::to_string(orgkit_r_.error()))); \
+    REQUIRE(orgkit_r_.has_value());                                              \
+  } while (false)
+
+/// Requires a Result to hold an error with this code.
+#define REQUIRE_ERROR(expr, error_code)                                           \
+  do {                                                                            \
+    const auto& orgkit_r_ = (expr);                                               \
+    REQUIRE_FALSE(orgkit_r_.has_value());                                         \
+    INFO(orgkit::to_string(orgkit_r_.error()));                                   \
+    REQUIRE(orgkit_r_.error().code == (error_code));                              \
+  } while (false)
+
+namespace orgkit::test {
+
+/// A unique temporary path, removed (with -wal and -shm) on destruction.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& stem = "orgkit-test");
+  ~TempFile();
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+/// The storage under test: "memory" or "file".
+std::string storage_kind();
+
+/// Everything a test needs: a Service over fresh storage and a clock it controls.
+struct Fixture {
+  explicit Fixture(ServiceOptions options = {});
+  std::unique_ptr<TempFile> file;  // set when storage_kind() == "file"
+  std::shared_ptr<ManualClock> clock;
+  std::unique_ptr<Service> kit;
+  Storage* storage = nullptr;  // owned by kit; for white-box checks of what was stored
+
+  /// An actor with id `id`, email `id@example.com`, in the default tenant.
+  static Actor user(const std::string& id, const std::string& tenant = "default");
+
+  /// Creates an organization owned by `owner`; fails the test if that fails.
+  Organization org(const Actor& owner, const std::string& name = "Acme");
+
+  /// Adds `who` with `role` by `by`; fails the test if that fails.
+  void add(const Actor& by, OrgId org, const Actor& who, const std::string& role);
+
+  /// The audit actions of `org`, newest first, read as `reader`.
+  std::vector<std::string> actions(const Actor& reader, OrgId org);
+};
+
+}  // namespace orgkit::test
