@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++            # toolchain
   libsqlite3-dev libsqlitecpp-dev  # bundled storage
   libfmt-dev libexpected-dev       # formatting, tl::expected
+  libsodium-dev                    # invitation tokens: random bytes, SHA-256, constant-time compare
   catch2                           # tests (Catch2 v2)
   libbenchmark-dev                 # the check benchmark (ORGKIT_BUILD_BENCHMARKS)
 )

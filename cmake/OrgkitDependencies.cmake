@@ -3,3 +3,4 @@ find_package(Threads REQUIRED)
 find_package(tl-expected REQUIRED)  # libexpected-dev: public headers use tl::expected
 find_package(SQLiteCpp REQUIRED)    # libsqlitecpp-dev: target SQLiteCpp (no namespace)
 find_package(fmt REQUIRED)          # libfmt-dev
+find_package(sodium REQUIRED)       # libsodium-dev: invitation tokens (random, hashing)

@@ -26,6 +26,7 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/orgkitConfigVersion.cmak
   COMPATIBILITY SameMinorVersion)
 install(FILES "${PROJECT_BINARY_DIR}/orgkitConfig.cmake"
               "${PROJECT_BINARY_DIR}/orgkitConfigVersion.cmake"
+              "${PROJECT_SOURCE_DIR}/cmake/Findsodium.cmake"
         DESTINATION ${ORGKIT_CMAKE_DIR})
 install(FILES LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/orgkit)
 

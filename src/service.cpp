@@ -11,12 +11,55 @@ namespace orgkit {
 Service::Service(std::unique_ptr<Storage> storage, ServiceOptions options)
     : storage_(std::move(storage)),
       policy_(std::move(options.policy)),
-      clock_(options.clock ? std::move(options.clock) : std::make_shared<SystemClock>()) {}
+      clock_(options.clock ? std::move(options.clock) : std::make_shared<SystemClock>()),
+      notifier_(std::move(options.notifier)),
+      plans_(std::move(options.plans)),
+      invitations_(std::move(options.invitations)) {}
 
 Service::~Service() = default;
 
+Result<void> Service::validate_options(const ServiceOptions& options) {
+  const auto& plans = options.plans;
+  for (std::size_t i = 0; i < plans.plans.size(); ++i) {
+    const auto field = fmt::format("plans.plans[{}]", i);
+    if (plans.plans[i].name.empty()) return fail(Error::invalid(field + ".name", "must not be empty"));
+    ORGKIT_CHECK(validate::role_name(field + ".name", plans.plans[i].name));
+    for (std::size_t k = 0; k < i; ++k) {
+      if (plans.plans[k].name == plans.plans[i].name) {
+        return fail(Error::invalid(field + ".name", fmt::format("duplicate plan '{}'",
+                                                                 plans.plans[i].name)));
+      }
+    }
+    if (plans.plans[i].max_members && *plans.plans[i].max_members < 1) {
+      return fail(Error::invalid(field + ".max_members", "must be at least 1"));
+    }
+  }
+  if (!plans.default_plan.empty() || !plans.plans.empty()) {
+    bool known = false;
+    for (const auto& p : plans.plans) known = known || p.name == plans.default_plan;
+    if (!known) {
+      return fail(Error::invalid("plans.default_plan",
+                                 fmt::format("'{}' is not one of the plans", plans.default_plan)));
+    }
+  }
+  const auto& inv = options.invitations;
+  if (inv.email_expiry < std::chrono::minutes(1) || inv.email_expiry > std::chrono::hours(24 * 365)) {
+    return fail(Error::invalid("invitations.email_expiry", "must be 1 minute to 365 days"));
+  }
+  if (inv.max_csv_rows < 1) return fail(Error::invalid("invitations.max_csv_rows", "must be at least 1"));
+  return Impl::check_templates(inv.templates);
+}
+
+Result<std::unique_ptr<Service>> Service::create(std::unique_ptr<Storage> storage,
+                                                 ServiceOptions options) {
+  if (!storage) return fail(Error::invalid("storage", "must not be null"));
+  ORGKIT_CHECK(validate_options(options));
+  return std::make_unique<Service>(std::move(storage), std::move(options));
+}
+
 Result<std::unique_ptr<Service>> Service::open_sqlite(const std::string& path,
                                                       ServiceOptions options) {
+  ORGKIT_CHECK(validate_options(options));
   SqliteOptions so;
   so.path = path;
   auto storage = orgkit::open_sqlite(so);
@@ -124,6 +167,40 @@ Result<void> Service::Impl::audit(Service& s, StorageTransaction& tx, const Acto
   e.at = s.clock_->now();
   ORGKIT_TRY(id, tx.append_audit_event(e));
   (void)id;
+  return {};
+}
+
+const Plan* Service::Impl::plan_for(const Service& s, const Organization& org) {
+  if (s.plans_.plans.empty()) return nullptr;
+  const std::string& name = org.plan.empty() ? s.plans_.default_plan : org.plan;
+  for (const auto& p : s.plans_.plans) {
+    if (p.name == name) return &p;
+  }
+  for (const auto& p : s.plans_.plans) {
+    if (p.name == s.plans_.default_plan) return &p;
+  }
+  return nullptr;
+}
+
+Error Service::Impl::seat_error(const Service& s, const Plan& plan, std::int64_t taken) {
+  return Error::limit("plan.max_members",
+                      fmt::format("plan '{}' allows {} members and {} seats are taken{} (I7)",
+                                  plan.name, *plan.max_members, taken,
+                                  s.plans_.pending_invitations_use_seats
+                                      ? " by members and pending invitations"
+                                      : ""));
+}
+
+Result<void> Service::Impl::ensure_seat(const Service& s, StorageTransaction& tx,
+                                        const Organization& org, bool count_pending) {
+  const Plan* plan = plan_for(s, org);
+  if (plan == nullptr || !plan->max_members) return {};
+  ORGKIT_TRY(taken, tx.count_memberships(org.id, std::nullopt));
+  if (count_pending && s.plans_.pending_invitations_use_seats) {
+    ORGKIT_TRY(pending, tx.count_pending_invitations(org.id, s.clock_->now()));
+    taken += pending;
+  }
+  if (taken + 1 > *plan->max_members) return fail(seat_error(s, *plan, taken));
   return {};
 }
 

@@ -62,6 +62,77 @@ struct Service::Impl {
                             std::string action, std::string target,
                             std::vector<FieldChange> changes = {});
 
+  /// The plan `org` is on, or nullptr when no plans are configured (nothing is gated).
+  static const Plan* plan_for(const Service& s, const Organization& org);
+
+  /// limit_exceeded (field "plan.max_members") unless one more seat fits the plan: members,
+  /// plus pending invitations when `count_pending` and configured so.
+  static Result<void> ensure_seat(const Service& s, StorageTransaction& tx,
+                                  const Organization& org, bool count_pending);
+
+  /// The limit_exceeded error for a full plan with `taken` seats used.
+  static Error seat_error(const Service& s, const Plan& plan, std::int64_t taken);
+
+  /// invalid_argument if a template uses an unknown placeholder or bad fmt syntax.
+  static Result<void> check_templates(const MessageTemplates& templates);
+
+  // --- invitations ---
+
+  /// The actor may invite to `role` in `org`: members:invite, not a personal organization
+  /// (O2), a plan that allows invitations (I7), a role not above the actor's own (P4).
+  struct InviteContext {
+    Access access;
+    Organization org;
+  };
+  /// With a null `role` (bulk import) the rank rule is left to the caller, per row.
+  static Result<InviteContext> inviting(Service& s, StorageTransaction& tx, const Actor& actor,
+                                        OrgId org, const RoleDefinition* role);
+
+  /// Issues (or, I8, renews) an email invitation inside `tx` and audits it; the caller has
+  /// checked the actor (inviting), the role and the address. Seats are checked against
+  /// `seats_taken` when the plan has a limit, and it is updated. Returns the invitation, its
+  /// token and the rendered message for after the commit.
+  struct Issued {
+    IssuedInvitation issued;
+    OutgoingMessage message;
+  };
+  static Result<Issued> issue_email_invitation(Service& s, StorageTransaction& tx,
+                                               const Actor& actor, const Organization& org,
+                                               Invitation inv,
+                                               std::optional<std::int64_t>& seats_taken);
+
+  /// The seats `org` uses now (members, plus pending invitations if configured), or nullopt
+  /// when its plan has no limit.
+  static Result<std::optional<std::int64_t>> seats_taken(const Service& s, StorageTransaction& tx,
+                                                         const Organization& org);
+
+  /// The validated template values of Service's settings.
+  static const InvitationSettings& settings(const Service& s) { return s.invitations_; }
+  static Notifier* notifier(const Service& s) { return s.notifier_.get(); }
+
+  /// The pending, unexpired invitation a token opens for `invitee`, with its organization;
+  /// otherwise the distinct error of I5 (malformed, unknown, expired, used, revoked,
+  /// declined) or, for an email invitation, permission_denied for another address (I2).
+  struct OpenInvitation {
+    Invitation invitation;
+    Organization org;
+  };
+  static Result<OpenInvitation> open_invitation(Service& s, StorageTransaction& tx,
+                                                const Actor& invitee, std::string_view token);
+
+  /// A pending invitation of `org` that the actor may resend or revoke (members:invite and
+  /// a role not above their own).
+  struct ManagedInvitation {
+    Access access;
+    Invitation invitation;
+  };
+  static Result<ManagedInvitation> managed_invitation(Service& s, StorageTransaction& tx,
+                                                      const Actor& actor, OrgId org,
+                                                      InvitationId id, std::string_view what);
+
+  /// The state a reader sees: a pending invitation past its expiry is expired (I4).
+  static InvitationState effective_state(const Invitation& inv, Timestamp now);
+
   /// tx->commit(), passing `value` through.
   template <class T>
   static Result<T> commit(StorageTransaction& tx, T value) {

@@ -59,6 +59,7 @@ Result<Membership> Service::add_member(const Actor& actor, OrgId org, const NewM
                                                   a.role->name, role->name)));
   }
   ORGKIT_TRY(existing, tx->find_membership(actor.tenant, org, member.id));
+  if (!existing) ORGKIT_CHECK(Impl::ensure_seat(*this, *tx, organization, true));
   if (existing) {
     return fail(Error::exists("user_id", fmt::format("'{}' is already a member (to change their "
                                                      "email, remove and add them again: P10)",

@@ -58,12 +58,17 @@ Result<Organization> Service::create_organization(const Actor& actor,
   ORGKIT_TRY(alerting, validate::optional_email("alerting_email", spec.alerting_email));
   ORGKIT_TRY(invoicing, validate::optional_email("invoicing_email", spec.invoicing_email));
   ORGKIT_CHECK(plan_name(spec.plan));
+  if (!spec.plan.empty() && !plans_.plans.empty()) {
+    bool known = false;
+    for (const auto& p : plans_.plans) known = known || p.name == spec.plan;
+    if (!known) return fail(Error::not_found("plan", fmt::format("unknown plan '{}'", spec.plan)));
+  }
   ORGKIT_CHECK(validate::metadata("metadata", spec.metadata));
   org.description = std::move(description);
   org.legal_name = std::move(legal_name);
   org.alerting_email = std::move(alerting);
   org.invoicing_email = std::move(invoicing);
-  org.plan = spec.plan;
+  org.plan = spec.plan.empty() ? plans_.default_plan : spec.plan;
   org.metadata = spec.metadata;
   org.created_by = actor.id;
   org.created_at = clock_->now();
@@ -205,6 +210,38 @@ Result<Organization> Service::update_organization(const Actor& actor, OrgId org,
   ORGKIT_CHECK(tx->update_organization(next));
   ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "organization.updated", next.slug,
                            std::move(changes)));
+  return Impl::commit(*tx, std::move(next));
+}
+
+Result<Organization> Service::set_plan(const Actor& actor, OrgId org, std::string_view plan) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_CHECK(plan_name(plan));
+  const Plan* target = nullptr;
+  for (const auto& p : plans_.plans) {
+    if (p.name == plan) target = &p;
+  }
+  if (target == nullptr) {
+    return fail(Error::not_found("plan", fmt::format("unknown plan '{}'", plan)));
+  }
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::billing_manage,
+                             "change the plan"));
+  (void)a;
+  ORGKIT_TRY(current, Impl::organization(*tx, actor, org));
+  if (current.plan == target->name) return Impl::commit(*tx, std::move(current));
+  if (target->max_members) {
+    ORGKIT_TRY(members, tx->count_memberships(org, std::nullopt));
+    if (members > *target->max_members) {
+      return fail(Error::limit("plan", fmt::format("plan '{}' allows {} members; the "
+                                                   "organization has {}",
+                                                   target->name, *target->max_members, members)));
+    }
+  }
+  Organization next = current;
+  next.plan = target->name;
+  ORGKIT_CHECK(tx->update_organization(next));
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "organization.plan_changed", next.slug,
+                           {{"plan", current.plan, next.plan}}));
   return Impl::commit(*tx, std::move(next));
 }
 

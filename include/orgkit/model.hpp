@@ -6,13 +6,17 @@
 // for member listings (a member's email cannot be changed in place, P10: remove and add again).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <orgkit/clock.hpp>
+#include <orgkit/error.hpp>
 #include <orgkit/ids.hpp>
 
 namespace orgkit {
@@ -90,18 +94,26 @@ struct MyOrganization {
   bool active = false;  ///< Whether it is the user's active organization (O6).
 };
 
-/// The state of an invitation (I4). `expired` is computed from the clock when read.
+/// The state of an invitation (I4). `expired` is never stored: a pending invitation whose
+/// expiry has passed reads as expired, whether or not anything swept it.
 enum class InvitationState { pending, accepted, declined, revoked, expired };
 
 /// How an invitation reaches its invitee: an email address, or a shareable link (I5).
 enum class InvitationKind { email, link };
 
-/// An invitation (its lifecycle arrives with the invitations issue; the shape is fixed now).
+/// "pending", "accepted", ... and "email", "link".
+[[nodiscard]] std::string_view to_string(InvitationState state) noexcept;
+[[nodiscard]] std::string_view to_string(InvitationKind kind) noexcept;
+inline std::string_view format_as(InvitationState s) noexcept { return to_string(s); }
+inline std::string_view format_as(InvitationKind k) noexcept { return to_string(k); }
+
+/// An invitation to join an organization (I1-I9). Its token is never stored or shown again
+/// after it is issued; only a hash of it is kept.
 struct Invitation {
   InvitationId id;
   OrgId org;
   InvitationKind kind = InvitationKind::email;
-  std::string email;  ///< Empty for links.
+  std::string email;  ///< The invitee's address as given; empty for links.
   std::string role;
   std::string department;
   std::string message;
@@ -109,6 +121,67 @@ struct Invitation {
   UserId invited_by;
   Timestamp created_at;
   Timestamp expires_at;
+  std::optional<UserId> closed_by;    ///< Who accepted, declined or revoked it.
+  std::optional<Timestamp> closed_at;
+};
+
+/// What to invite (I1). Only `email` and `role` are required.
+struct InviteRequest {
+  std::string email;
+  std::string role;
+  std::string department;  ///< Optional, at most 100 characters.
+  std::string message;     ///< Optional personal message, at most 1000 characters.
+  /// Overrides the library's default expiry (30 days unless configured): 1 minute - 365 days.
+  std::optional<std::chrono::seconds> expires_in;
+};
+
+/// The expiries a shareable link may have (I5).
+enum class LinkExpiry { one_hour, one_day, two_days, seven_days };
+
+/// An invitation as just issued: the only time its token and accept link are visible.
+struct IssuedInvitation {
+  Invitation invitation;
+  std::string token;       ///< Secret; give it to the invitee, never log it.
+  std::string accept_url;  ///< The configured base URL with the token appended.
+  bool refreshed = false;  ///< An earlier pending invitation to the same email was renewed (I8).
+  /// Set when the notifier could not deliver the message; the invitation exists regardless
+  /// and can be resent.
+  std::optional<std::string> delivery_error;
+};
+
+/// The outcome of accepting an invitation (I2).
+struct AcceptedInvitation {
+  Membership membership;
+  Invitation invitation;
+  /// True when accepting proved the user controls the invited address (email invitations):
+  /// the host may mark the email verified.
+  bool email_verified = false;
+};
+
+/// Which invitations to list (I4), newest first.
+struct InvitationQuery {
+  std::optional<InvitationState> state;  ///< Only this state (expired included); all if empty.
+  std::string cursor;                    ///< From a previous page; empty for the first.
+  int limit = 50;                        ///< 1-1000.
+};
+
+/// One row of a bulk CSV import (I6).
+struct CsvRowResult {
+  enum class Outcome { invited, refreshed, failed };
+  std::size_t line = 0;  ///< 1-based line number in the file (the header is line 1).
+  std::string email;
+  Outcome outcome = Outcome::failed;
+  std::optional<InvitationId> invitation;  ///< Set when invited or refreshed.
+  std::optional<Error> error;              ///< Set when failed: why this row was not invited.
+  std::optional<std::string> delivery_error;  ///< Invited, but the notifier failed.
+};
+
+/// The result of a bulk CSV import: one entry per data row, in file order.
+struct CsvImportResult {
+  std::vector<CsvRowResult> rows;
+  std::size_t invited = 0;
+  std::size_t refreshed = 0;
+  std::size_t failed = 0;
 };
 
 /// One changed field of an audited change. An absent side means "did not exist".

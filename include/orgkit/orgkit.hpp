@@ -11,6 +11,7 @@
 #include <orgkit/error.hpp>
 #include <orgkit/ids.hpp>
 #include <orgkit/model.hpp>
+#include <orgkit/notifier.hpp>
 #include <orgkit/policy.hpp>
 #include <orgkit/service.hpp>
 #include <orgkit/sqlite.hpp>

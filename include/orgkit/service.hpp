@@ -25,6 +25,8 @@
 //   bool may = (*kit)->check(bob, acme->id, "members:invite").value_or(false);  // false
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,25 +37,62 @@
 #include <orgkit/error.hpp>
 #include <orgkit/ids.hpp>
 #include <orgkit/model.hpp>
+#include <orgkit/notifier.hpp>
 #include <orgkit/policy.hpp>
 #include <orgkit/sqlite.hpp>
 #include <orgkit/storage.hpp>
 
 namespace orgkit {
 
+/// A plan an organization can be on (I7), e.g. free, pro, enterprise.
+struct Plan {
+  std::string name;                        ///< As stored in Organization::plan.
+  bool invitations = true;                 ///< Whether members may be invited at all.
+  std::optional<std::int64_t> max_members;  ///< Seat limit; none when empty.
+};
+
+/// The plans this library instance knows. With no plans, nothing is gated.
+struct PlanSettings {
+  std::vector<Plan> plans;
+  std::string default_plan;  ///< Given to new organizations that name none; must be in `plans`.
+  /// Whether pending (unexpired) invitations hold a seat, so that invitations cannot promise
+  /// more seats than the plan has.
+  bool pending_invitations_use_seats = false;
+};
+
+/// How invitations behave (I1-I6).
+struct InvitationSettings {
+  std::chrono::seconds email_expiry = std::chrono::hours(24 * 30);  ///< I3 default.
+  /// The accept link is this text followed by the token.
+  std::string accept_url_base = "https://example.invalid/invitations/accept?token=";
+  MessageTemplates templates;
+  std::size_t max_csv_rows = 100000;  ///< A larger import is refused whole (limit_exceeded).
+};
+
 struct ServiceOptions {
   PermissionPolicy policy = PermissionPolicy::standard();
   std::shared_ptr<const Clock> clock;  ///< Default: SystemClock.
+  std::shared_ptr<Notifier> notifier;  ///< Who delivers invitations; none: not delivered.
+  PlanSettings plans;
+  InvitationSettings invitations;
 };
 
 class Service {
  public:
-  /// A Service over any Storage.
-  explicit Service(std::unique_ptr<Storage> storage, ServiceOptions options = {});
+  /// A Service over any Storage, after checking `options` (plans, templates, expiry, URL).
+  /// invalid_argument naming the option, e.g. "invitations.templates.body".
+  [[nodiscard]] static Result<std::unique_ptr<Service>> create(std::unique_ptr<Storage> storage,
+                                                               ServiceOptions options = {});
 
-  /// Convenience: a Service over the bundled SQLite storage at `path` (or ":memory:").
+  /// Convenience: create() over the bundled SQLite storage at `path` (or ":memory:").
   [[nodiscard]] static Result<std::unique_ptr<Service>> open_sqlite(const std::string& path,
                                                                     ServiceOptions options = {});
+
+  /// Checks options as create() does.
+  [[nodiscard]] static Result<void> validate_options(const ServiceOptions& options);
+
+  /// A Service without the option checks of create(): for options known to be valid.
+  explicit Service(std::unique_ptr<Storage> storage, ServiceOptions options = {});
 
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
@@ -130,6 +169,63 @@ class Service {
   [[nodiscard]] Result<Membership> get_membership(const Actor& actor, OrgId org,
                                                   const UserId& user);
 
+  /// I7: moves the organization to another configured plan; needs billing:manage. A plan
+  /// with fewer seats than the organization uses is refused (limit_exceeded).
+  [[nodiscard]] Result<Organization> set_plan(const Actor& actor, OrgId org,
+                                              std::string_view plan);
+
+  // --- invitations (I1-I9) -------------------------------------------------------------
+
+  /// I1, I8: invites an email address with a role; needs members:invite, never above the
+  /// actor's own role (P4), never in a personal organization (O2), only on plans that allow
+  /// it and within the seat limit (I7). An existing member is already_exists; a pending
+  /// invitation to the same address is refreshed (new token and expiry) instead of twinned.
+  /// The notifier is told after the commit.
+  [[nodiscard]] Result<IssuedInvitation> invite(const Actor& actor, OrgId org,
+                                                const InviteRequest& request);
+
+  /// I5: a single-use shareable link for `role` that expires after `expiry`.
+  [[nodiscard]] Result<IssuedInvitation> create_invite_link(const Actor& actor, OrgId org,
+                                                            std::string_view role,
+                                                            LinkExpiry expiry);
+
+  /// I2: the invitee accepts with the token. For an email invitation the actor's email must
+  /// match the invited address (case-insensitive); then email_verified is true in the result.
+  /// Errors, each distinct: invalid_argument (malformed token), not_found (unknown token,
+  /// or its organization was deleted), expired, already_used, revoked, conflict (declined,
+  /// or the role no longer exists), permission_denied (another user's email),
+  /// already_exists (already a member), limit_exceeded (no seat left).
+  [[nodiscard]] Result<AcceptedInvitation> accept_invitation(const Actor& invitee,
+                                                             std::string_view token);
+
+  /// I4: the invitee says no; the invitation is closed as declined.
+  [[nodiscard]] Result<Invitation> decline_invitation(const Actor& invitee,
+                                                      std::string_view token);
+
+  /// I4: a new token and a new expiry for a pending email invitation; the old token stops
+  /// working. Needs members:invite.
+  [[nodiscard]] Result<IssuedInvitation> resend_invitation(const Actor& actor, OrgId org,
+                                                           InvitationId invitation);
+
+  /// I4: closes a pending invitation or link so it can no longer be accepted. Needs
+  /// members:invite.
+  [[nodiscard]] Result<Invitation> revoke_invitation(const Actor& actor, OrgId org,
+                                                     InvitationId invitation);
+
+  /// I4: the organization's invitations, newest first, with their states as of now
+  /// (`expired` included); filter by state for the pending list. Needs members:invite.
+  [[nodiscard]] Result<Page<Invitation>> list_invitations(const Actor& actor, OrgId org,
+                                                          const InvitationQuery& query = {});
+
+  /// I6: invites every row of a CSV text with the columns email, role, department, message
+  /// (a header row naming them, in any order; department and message may be absent).
+  /// Each row gets a result: invited, refreshed, or the error for that row; a bad row never
+  /// stops the others. The file as a whole fails only when it cannot be read as such
+  /// (invalid_argument: no header, missing email or role column; limit_exceeded: more rows
+  /// than InvitationSettings::max_csv_rows). One transaction; messages go out after it.
+  [[nodiscard]] Result<CsvImportResult> import_invitations_csv(const Actor& actor, OrgId org,
+                                                               std::string_view csv);
+
   // --- permission checks (P2, P3, P7) --------------------------------------------------
 
   /// May the actor do `permission` in `org`? false when denied or not a member (deny by
@@ -163,6 +259,9 @@ class Service {
   std::unique_ptr<Storage> storage_;
   PermissionPolicy policy_;
   std::shared_ptr<const Clock> clock_;
+  std::shared_ptr<Notifier> notifier_;
+  PlanSettings plans_;
+  InvitationSettings invitations_;
 };
 
 }  // namespace orgkit

@@ -41,6 +41,13 @@ enum class TransactionMode {
   write,  ///< Takes the write lock at begin; writes are atomic at commit.
 };
 
+/// An invitation as stored: with its tenant and the hash of its token.
+struct StoredInvitation {
+  Invitation invitation;
+  TenantId tenant;
+  std::string token_hash;  ///< Raw hash bytes.
+};
+
 /// One unit of work. Destroying it without commit() rolls everything back (never throws).
 class StorageTransaction {
  public:
@@ -133,6 +140,85 @@ class StorageTransaction {
   /// only those with an id below `before` if given.
   [[nodiscard]] virtual Result<std::vector<AuditEvent>> list_audit_events(
       const TenantId& tenant, OrgId org, std::optional<AuditEventId> before, int limit) = 0;
+
+  // --- invitations (added in 0.2: default bodies return not_supported) -----------------
+  //
+  // Invitations are stored with their state as last written (pending, accepted, declined,
+  // revoked) and a hash of their token; "expired" is derived by the reader from expires_at.
+  // Emails are matched by `email_key` (the trimmed, lower-cased address).
+
+  /// Inserts `inv` (id and state ignored: it is pending) with the hash of its token and the
+  /// key of its email. already_exists (field "token") if the hash is taken.
+  [[nodiscard]] virtual Result<InvitationId> insert_invitation(const TenantId& tenant,
+                                                               const Invitation& inv,
+                                                               std::string_view email_key,
+                                                               std::string_view token_hash) {
+    (void)tenant, (void)inv, (void)email_key, (void)token_hash;
+    return fail(Error::unsupported("insert_invitation"));
+  }
+
+  /// The invitation whose token hashes to `token_hash`, with its tenant and stored hash.
+  [[nodiscard]] virtual Result<std::optional<StoredInvitation>> find_invitation_by_token(
+      std::string_view token_hash) {
+    (void)token_hash;
+    return fail(Error::unsupported("find_invitation_by_token"));
+  }
+
+  /// Invitation `id` of organization `org` of `tenant`, or nullopt.
+  [[nodiscard]] virtual Result<std::optional<Invitation>> find_invitation(const TenantId& tenant,
+                                                                          OrgId org,
+                                                                          InvitationId id) {
+    (void)tenant, (void)org, (void)id;
+    return fail(Error::unsupported("find_invitation"));
+  }
+
+  /// The stored-pending (expired or not) email invitation of `org` for `email_key`, or nullopt.
+  [[nodiscard]] virtual Result<std::optional<Invitation>> find_pending_email_invitation(
+      OrgId org, std::string_view email_key) {
+    (void)org, (void)email_key;
+    return fail(Error::unsupported("find_pending_email_invitation"));
+  }
+
+  /// Gives a pending invitation a new token and new contents (role, department, message,
+  /// invited_by, created_at, expires_at from `inv`). not_found unless it is pending.
+  [[nodiscard]] virtual Result<void> reissue_invitation(InvitationId id, const Invitation& inv,
+                                                        std::string_view token_hash) {
+    (void)id, (void)inv, (void)token_hash;
+    return fail(Error::unsupported("reissue_invitation"));
+  }
+
+  /// Moves invitation `id` from pending to `to` (accepted, declined or revoked), recording
+  /// who and when. Returns false, changing nothing, if it was not pending: the conditional
+  /// write that keeps a token single-use even if two accepts race (PITFALLS 1).
+  [[nodiscard]] virtual Result<bool> close_invitation(InvitationId id, InvitationState to,
+                                                      const UserId& by, Timestamp at) {
+    (void)id, (void)to, (void)by, (void)at;
+    return fail(Error::unsupported("close_invitation"));
+  }
+
+  /// Up to `limit` invitations of `org`, newest (highest id) first, with an id below
+  /// `before` if given, only those in `state` as seen at `now` if given (expired: pending
+  /// with expires_at <= now; pending: pending with expires_at > now).
+  [[nodiscard]] virtual Result<std::vector<Invitation>> list_invitations(
+      OrgId org, std::optional<InvitationState> state, Timestamp now,
+      std::optional<InvitationId> before, int limit) {
+    (void)org, (void)state, (void)now, (void)before, (void)limit;
+    return fail(Error::unsupported("list_invitations"));
+  }
+
+  /// The member of `org` whose email key (trimmed, ASCII lower-cased email) is
+  /// `email_key`, or nullopt.
+  [[nodiscard]] virtual Result<std::optional<Membership>> find_membership_by_email(
+      OrgId org, std::string_view email_key) {
+    (void)org, (void)email_key;
+    return fail(Error::unsupported("find_membership_by_email"));
+  }
+
+  /// How many invitations of `org` are pending and unexpired at `now`.
+  [[nodiscard]] virtual Result<std::int64_t> count_pending_invitations(OrgId org, Timestamp now) {
+    (void)org, (void)now;
+    return fail(Error::unsupported("count_pending_invitations"));
+  }
 };
 
 /// A store of organizations, memberships and audit events. Create one with a factory such

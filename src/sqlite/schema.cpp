@@ -82,6 +82,37 @@ CREATE TABLE audit_changes (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: invitations (I1-I9). Only a hash of each token is stored (I9); at most one
+// pending email invitation per organization and address (I8), enforced by a partial index.
+constexpr const char* schema_v2 = R"sql(
+CREATE TABLE invitations (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  org_id      INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  tenant      TEXT    NOT NULL,
+  kind        TEXT    NOT NULL CHECK (kind IN ('email', 'link')),
+  email       TEXT    NOT NULL DEFAULT '',
+  email_key   TEXT    NOT NULL DEFAULT '',
+  role        TEXT    NOT NULL,
+  department  TEXT    NOT NULL DEFAULT '',
+  message     TEXT    NOT NULL DEFAULT '',
+  state       TEXT    NOT NULL CHECK (state IN ('pending', 'accepted', 'declined', 'revoked')),
+  token_hash  BLOB    NOT NULL UNIQUE,
+  invited_by  TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  closed_by   TEXT,
+  closed_at   INTEGER
+);
+CREATE INDEX invitations_by_org ON invitations (org_id, id);
+CREATE UNIQUE INDEX invitations_one_pending_email
+  ON invitations (org_id, email_key) WHERE state = 'pending' AND kind = 'email';
+
+-- Members are matched by email when invited (I8): lower() is ASCII-only, like orgkit's key.
+ALTER TABLE memberships ADD COLUMN email_key TEXT NOT NULL DEFAULT '';
+UPDATE memberships SET email_key = lower(trim(email));
+CREATE INDEX memberships_by_email ON memberships (org_id, email_key);
+)sql";
+
 struct Migration {
   int to_version;
   const char* sql;
@@ -89,6 +120,7 @@ struct Migration {
 
 constexpr Migration migrations[] = {
     {1, schema_v1},
+    {2, schema_v2},
 };
 
 }  // namespace

@@ -21,6 +21,23 @@ TempFile::~TempFile() {
   }
 }
 
+Result<void> RecordingNotifier::deliver(const OutgoingMessage& message) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (fail_) return fail(Error{ErrorCode::unavailable, "", "mail server unreachable"});
+  messages_.push_back(message);
+  return {};
+}
+
+std::vector<OutgoingMessage> RecordingNotifier::messages() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return messages_;
+}
+
+void RecordingNotifier::fail_deliveries(bool f) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  fail_ = f;
+}
+
 std::string storage_kind() {
   const char* kind = std::getenv("ORGKIT_TEST_STORAGE");
   return kind != nullptr ? std::string(kind) : std::string("memory");
@@ -29,6 +46,8 @@ std::string storage_kind() {
 Fixture::Fixture(ServiceOptions options) {
   clock = std::make_shared<ManualClock>(from_unix_ms(1'700'000'000'000));
   if (!options.clock) options.clock = clock;
+  notifier = std::make_shared<RecordingNotifier>();
+  if (!options.notifier) options.notifier = notifier;
   SqliteOptions so;
   if (storage_kind() == "file") {
     file = std::make_unique<TempFile>();
@@ -37,7 +56,9 @@ Fixture::Fixture(ServiceOptions options) {
   auto storage = open_sqlite(so);
   if (!storage) FAIL("open_sqlite: " << to_string(storage.error()));
   this->storage = storage->get();
-  kit = std::make_unique<Service>(std::move(*storage), std::move(options));
+  auto created = Service::create(std::move(*storage), std::move(options));
+  if (!created) FAIL("Service::create: " << to_string(created.error()));
+  kit = std::move(*created);
 }
 
 Actor Fixture::user(const std::string& id, const std::string& tenant) {

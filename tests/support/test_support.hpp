@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <string>
 
 #include <orgkit/orgkit.hpp>
@@ -46,11 +48,25 @@ class TempFile {
 /// The storage under test: "memory" or "file".
 std::string storage_kind();
 
+/// A Notifier that keeps every message, and can be told to fail.
+class RecordingNotifier final : public Notifier {
+ public:
+  Result<void> deliver(const OutgoingMessage& message) override;
+  std::vector<OutgoingMessage> messages() const;
+  void fail_deliveries(bool fail);
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<OutgoingMessage> messages_;
+  bool fail_ = false;
+};
+
 /// Everything a test needs: a Service over fresh storage and a clock it controls.
 struct Fixture {
   explicit Fixture(ServiceOptions options = {});
   std::unique_ptr<TempFile> file;  // set when storage_kind() == "file"
   std::shared_ptr<ManualClock> clock;
+  std::shared_ptr<RecordingNotifier> notifier;
   std::unique_ptr<Service> kit;
   Storage* storage = nullptr;  // owned by kit; for white-box checks of what was stored
 

@@ -1,0 +1,24 @@
+#include <orgkit/model.hpp>
+
+namespace orgkit {
+
+std::string_view to_string(InvitationState state) noexcept {
+  switch (state) {
+    case InvitationState::pending: return "pending";
+    case InvitationState::accepted: return "accepted";
+    case InvitationState::declined: return "declined";
+    case InvitationState::revoked: return "revoked";
+    case InvitationState::expired: return "expired";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(InvitationKind kind) noexcept {
+  switch (kind) {
+    case InvitationKind::email: return "email";
+    case InvitationKind::link: return "link";
+  }
+  return "unknown";
+}
+
+}  // namespace orgkit

@@ -1,0 +1,162 @@
+// Bulk invitations from CSV (I6): one call, one transaction, one result per row.
+#include <array>
+
+#include <fmt/format.h>
+
+#include "csv.hpp"
+#include "service_internal.hpp"
+#include "validate.hpp"
+
+namespace orgkit {
+
+namespace {
+
+constexpr std::size_t max_department_chars = 100;
+
+enum Column { email_col, role_col, department_col, message_col, column_count };
+constexpr std::array<std::string_view, column_count> column_names = {"email", "role",
+                                                                     "department", "message"};
+
+// Where each known column is in the file; the header must name email and role, may name
+// department and message, and nothing else (a typo such as "emial" is an error, not a
+// silently ignored column).
+struct Header {
+  std::array<std::optional<std::size_t>, column_count> at;
+  std::size_t width = 0;
+};
+
+Result<Header> read_header(const csv::Record& rec) {
+  if (rec.error) return fail(Error::invalid("csv.header", *rec.error));
+  Header h;
+  h.width = rec.fields.size();
+  for (std::size_t i = 0; i < rec.fields.size(); ++i) {
+    std::string name = validate::trim(rec.fields[i]);
+    for (char& c : name) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    bool known = false;
+    for (std::size_t c = 0; c < column_count; ++c) {
+      if (name != column_names[c]) continue;
+      if (h.at[c]) {
+        return fail(Error::invalid("csv.header", fmt::format("column '{}' appears twice", name)));
+      }
+      h.at[c] = i;
+      known = true;
+    }
+    if (!known) {
+      return fail(Error::invalid(
+          "csv.header", fmt::format("unknown column '{}' (expected email, role, department, "
+                                    "message)",
+                                    name)));
+    }
+  }
+  std::string missing;
+  for (auto c : {email_col, role_col}) {
+    if (!h.at[c]) missing += (missing.empty() ? "" : ", ") + std::string(column_names[c]);
+  }
+  if (!missing.empty()) {
+    return fail(Error::invalid("csv.header", fmt::format("missing column(s): {}; the first line "
+                                                         "must name the columns, e.g. "
+                                                         "email,role,department,message",
+                                                         missing)));
+  }
+  return h;
+}
+
+std::string field(const csv::Record& rec, const Header& h, Column c) {
+  return h.at[c] ? rec.fields[*h.at[c]] : std::string();
+}
+
+}  // namespace
+
+Result<CsvImportResult> Service::import_invitations_csv(const Actor& actor, OrgId org,
+                                                        std::string_view text) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  const auto records = csv::parse(text);
+  if (records.empty()) {
+    return fail(Error::invalid("csv", "is empty; expected a header row such as "
+                                      "email,role,department,message"));
+  }
+  ORGKIT_TRY(header, read_header(records.front()));
+  const std::size_t rows = records.size() - 1;
+  const auto& settings = Impl::settings(*this);
+  if (rows > settings.max_csv_rows) {
+    return fail(Error::limit("csv", fmt::format("{} rows; one import takes at most {}", rows,
+                                                settings.max_csv_rows)));
+  }
+
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(ctx, Impl::inviting(*this, *tx, actor, org, nullptr));
+  ORGKIT_TRY(seats, Impl::seats_taken(*this, *tx, ctx.org));
+  const Timestamp now = clock_->now();
+  const auto expiry = std::chrono::duration_cast<std::chrono::milliseconds>(settings.email_expiry);
+
+  CsvImportResult result;
+  result.rows.reserve(rows);
+  std::vector<std::pair<std::size_t, OutgoingMessage>> outbox;
+  for (std::size_t r = 1; r < records.size(); ++r) {
+    const csv::Record& rec = records[r];
+    CsvRowResult row;
+    row.line = rec.line;
+    // Row errors are values; only a storage failure ends the import (and rolls it back).
+    auto attempt = [&]() -> Result<Impl::Issued> {
+      if (rec.error) return fail(Error::invalid("csv", *rec.error));
+      if (rec.fields.size() != header.width) {
+        return fail(Error::invalid("csv", fmt::format("expected {} fields, found {}",
+                                                      header.width, rec.fields.size())));
+      }
+      row.email = validate::trim(field(rec, header, email_col));
+      ORGKIT_TRY(email, validate::email("email", row.email));
+      ORGKIT_TRY(role, Impl::requested_role(*this, "role",
+                                            validate::trim(field(rec, header, role_col))));
+      if (!PermissionPolicy::may_grant(*ctx.access.role, *role)) {
+        return fail(Error::denied("role", fmt::format("role '{}' may not invite to '{}', which "
+                                                      "ranks above it (P4)",
+                                                      ctx.access.role->name, role->name)));
+      }
+      ORGKIT_TRY(department, validate::text("department", field(rec, header, department_col),
+                                            max_department_chars));
+      ORGKIT_TRY(message, validate::text("message", field(rec, header, message_col)));
+      Invitation inv;
+      inv.org = org;
+      inv.kind = InvitationKind::email;
+      inv.email = std::move(email);
+      inv.role = role->name;
+      inv.department = std::move(department);
+      inv.message = std::move(message);
+      inv.invited_by = actor.id;
+      inv.created_at = now;
+      inv.expires_at = now + expiry;
+      return Impl::issue_email_invitation(*this, *tx, actor, ctx.org, std::move(inv), seats);
+    };
+    auto issued = attempt();
+    if (issued) {
+      row.outcome = issued->issued.refreshed ? CsvRowResult::Outcome::refreshed
+                                             : CsvRowResult::Outcome::invited;
+      row.invitation = issued->issued.invitation.id;
+      ++(issued->issued.refreshed ? result.refreshed : result.invited);
+      outbox.emplace_back(result.rows.size(), std::move(issued->message));
+    } else {
+      const ErrorCode code = issued.error().code;
+      if (code == ErrorCode::storage || code == ErrorCode::unavailable ||
+          code == ErrorCode::not_supported) {
+        return fail(std::move(issued).error());
+      }
+      row.outcome = CsvRowResult::Outcome::failed;
+      row.error = std::move(issued).error();
+      ++result.failed;
+    }
+    result.rows.push_back(std::move(row));
+  }
+  ORGKIT_CHECK(tx->commit());
+  if (Notifier* notifier = Impl::notifier(*this)) {
+    for (auto& [index, message] : outbox) {
+      if (auto sent = notifier->deliver(message); !sent) {
+        result.rows[index].delivery_error = sent.error().message;
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace orgkit

@@ -1,0 +1,479 @@
+// Invitation use cases: I1-I9 (invite, links, accept, decline, resend, revoke, list, CSV).
+#include <charconv>
+#include <ctime>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "csv.hpp"
+#include "service_internal.hpp"
+#include "tokens.hpp"
+#include "validate.hpp"
+
+namespace orgkit {
+
+namespace {
+
+constexpr std::size_t max_department_chars = 100;
+
+// The key emails are matched by (I2, I8): trimmed, ASCII lower-cased. SQLite's lower() in
+// the membership index does the same, so both sides agree.
+std::string email_key(std::string_view email) {
+  std::string key = validate::trim(email);
+  for (char& c : key) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return key;
+}
+
+std::string format_time(Timestamp t) {
+  const std::time_t secs = static_cast<std::time_t>(to_unix_ms(t) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  return buf;
+}
+
+std::chrono::seconds link_duration(LinkExpiry e) {
+  switch (e) {
+    case LinkExpiry::one_hour: return std::chrono::hours(1);
+    case LinkExpiry::one_day: return std::chrono::hours(24);
+    case LinkExpiry::two_days: return std::chrono::hours(48);
+    case LinkExpiry::seven_days: return std::chrono::hours(24 * 7);
+  }
+  return std::chrono::hours(1);
+}
+
+// What a template may say; rendering with fmt's named arguments.
+struct TemplateValues {
+  std::string organization, inviter, inviter_email, role, message, department, accept_url,
+      expires_at, email;
+};
+
+std::string render_one(const std::string& tmpl, const TemplateValues& v) {
+  return fmt::format(fmt::runtime(tmpl), fmt::arg("organization", v.organization),
+                     fmt::arg("inviter", v.inviter), fmt::arg("inviter_email", v.inviter_email),
+                     fmt::arg("role", v.role), fmt::arg("message", v.message),
+                     fmt::arg("department", v.department), fmt::arg("accept_url", v.accept_url),
+                     fmt::arg("expires_at", v.expires_at), fmt::arg("email", v.email));
+}
+
+Result<OutgoingMessage> render(const MessageTemplates& t, OutgoingMessage::Kind kind,
+                               const Organization& org, const Actor& inviter,
+                               const Invitation& inv, const std::string& accept_url) {
+  TemplateValues v{org.name,    inviter.display_name.empty() ? inviter.email : inviter.display_name,
+                   inviter.email, inv.role, inv.message, inv.department, accept_url,
+                   format_time(inv.expires_at), inv.email};
+  OutgoingMessage m;
+  m.kind = kind;
+  m.to = inv.email;
+  m.org = org.id;
+  m.invitation = inv.id;
+  try {
+    m.subject = render_one(t.subject, v);
+    m.body = render_one(t.body, v);
+  } catch (const fmt::format_error& e) {
+    return fail(Error::invalid("invitations.templates", fmt::format("cannot render: {}", e.what())));
+  }
+  return m;
+}
+
+Result<std::optional<InvitationId>> decode_invitation_cursor(const std::string& cursor) {
+  if (cursor.empty()) return std::optional<InvitationId>();
+  std::int64_t id = 0;
+  const char* b = cursor.data();
+  const char* e = b + cursor.size();
+  if (cursor.size() < 3 || cursor.compare(0, 2, "i:") != 0 ||
+      std::from_chars(b + 2, e, id).ptr != e || id <= 0) {
+    return fail(Error::invalid("cursor", "is not a cursor returned by list_invitations"));
+  }
+  return std::optional<InvitationId>(InvitationId(id));
+}
+
+}  // namespace
+
+Result<void> Service::Impl::check_templates(const MessageTemplates& templates) {
+  TemplateValues v;
+  try {
+    (void)render_one(templates.subject, v);
+  } catch (const fmt::format_error& e) {
+    return fail(Error::invalid("invitations.templates.subject", e.what()));
+  }
+  try {
+    (void)render_one(templates.body, v);
+  } catch (const fmt::format_error& e) {
+    return fail(Error::invalid("invitations.templates.body", e.what()));
+  }
+  return {};
+}
+
+Result<std::optional<std::int64_t>> Service::Impl::seats_taken(const Service& s,
+                                                              StorageTransaction& tx,
+                                                              const Organization& org) {
+  const Plan* plan = plan_for(s, org);
+  if (plan == nullptr || !plan->max_members) return std::optional<std::int64_t>();
+  ORGKIT_TRY(members, tx.count_memberships(org.id, std::nullopt));
+  if (s.plans_.pending_invitations_use_seats) {
+    ORGKIT_TRY(pending, tx.count_pending_invitations(org.id, s.clock_->now()));
+    members += pending;
+  }
+  return std::optional<std::int64_t>(members);
+}
+
+Result<Service::Impl::Issued> Service::Impl::issue_email_invitation(
+    Service& s, StorageTransaction& tx, const Actor& actor, const Organization& org,
+    Invitation inv, std::optional<std::int64_t>& seats) {
+  const std::string key = email_key(inv.email);
+  ORGKIT_TRY(member, tx.find_membership_by_email(org.id, key));
+  if (member) {
+    return fail(Error::exists("email", fmt::format("'{}' is already a member of the "
+                                                   "organization (I8)",
+                                                   inv.email)));
+  }
+  ORGKIT_TRY(token, tokens::generate());
+  const Timestamp now = s.clock_->now();
+  ORGKIT_TRY(previous, tx.find_pending_email_invitation(org.id, key));
+  // A new invitation, or one renewing an expired invitation (which held no seat), needs a
+  // seat when the plan limits them (I7).
+  const bool takes_seat = !previous || previous->expires_at <= now;
+  if (takes_seat && seats) {
+    const Plan* plan = plan_for(s, org);
+    if (*seats + 1 > *plan->max_members) return fail(seat_error(s, *plan, *seats));
+    if (s.plans_.pending_invitations_use_seats) ++*seats;
+  }
+  Issued out;
+  if (previous) {
+    // I8: a second invitation to the same address renews the pending one, never twins it.
+    inv.id = previous->id;
+    ORGKIT_CHECK(tx.reissue_invitation(previous->id, inv, token.hash));
+    out.issued.refreshed = true;
+    ORGKIT_CHECK(audit(s, tx, actor, org.id, "invitation.refreshed", inv.email,
+                       {{"role", previous->role, inv.role},
+                        {"expires_at", format_time(previous->expires_at),
+                         format_time(inv.expires_at)}}));
+  } else {
+    ORGKIT_TRY(id, tx.insert_invitation(actor.tenant, inv, key, token.hash));
+    inv.id = id;
+    ORGKIT_CHECK(audit(s, tx, actor, org.id, "invitation.created", inv.email,
+                       {{"state", std::nullopt, "pending"},
+                        {"role", std::nullopt, inv.role},
+                        {"expires_at", std::nullopt, format_time(inv.expires_at)}}));
+  }
+  out.issued.accept_url = s.invitations_.accept_url_base + token.text;
+  ORGKIT_TRY(note, render(s.invitations_.templates, OutgoingMessage::Kind::invitation, org, actor,
+                          inv, out.issued.accept_url));
+  out.message = std::move(note);
+  out.issued.invitation = std::move(inv);
+  out.issued.token = std::move(token.text);
+  return out;
+}
+
+Result<IssuedInvitation> Service::invite(const Actor& actor, OrgId org,
+                                         const InviteRequest& request) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(email, validate::email("email", request.email));
+  ORGKIT_TRY(role, Impl::requested_role(*this, "role", request.role));
+  ORGKIT_TRY(department, validate::text("department", request.department, max_department_chars));
+  ORGKIT_TRY(message, validate::text("message", request.message));
+  const auto expiry = request.expires_in.value_or(invitations_.email_expiry);
+  if (expiry < std::chrono::minutes(1) || expiry > std::chrono::hours(24 * 365)) {
+    return fail(Error::invalid("expires_in", "must be 1 minute to 365 days"));
+  }
+
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(ctx, Impl::inviting(*this, *tx, actor, org, role));
+  const Timestamp now = clock_->now();
+  Invitation inv;
+  inv.org = org;
+  inv.kind = InvitationKind::email;
+  inv.email = std::move(email);
+  inv.role = role->name;
+  inv.department = std::move(department);
+  inv.message = std::move(message);
+  inv.invited_by = actor.id;
+  inv.created_at = now;
+  inv.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(expiry);
+  ORGKIT_TRY(seats, Impl::seats_taken(*this, *tx, ctx.org));
+  ORGKIT_TRY(out, Impl::issue_email_invitation(*this, *tx, actor, ctx.org, std::move(inv), seats));
+  ORGKIT_CHECK(tx->commit());
+  if (notifier_) {
+    if (auto sent = notifier_->deliver(out.message); !sent) {
+      out.issued.delivery_error = sent.error().message;
+    }
+  }
+  return std::move(out.issued);
+}
+
+Result<IssuedInvitation> Service::create_invite_link(const Actor& actor, OrgId org,
+                                                     std::string_view role_name,
+                                                     LinkExpiry expiry) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(role, Impl::requested_role(*this, "role", role_name));
+  const auto duration = link_duration(expiry);
+  ORGKIT_TRY(token, tokens::generate());
+
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(ctx, Impl::inviting(*this, *tx, actor, org, role));
+  ORGKIT_CHECK(Impl::ensure_seat(*this, *tx, ctx.org, true));
+  const Timestamp now = clock_->now();
+  Invitation inv;
+  inv.org = org;
+  inv.kind = InvitationKind::link;
+  inv.role = role->name;
+  inv.invited_by = actor.id;
+  inv.created_at = now;
+  inv.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(duration);
+  ORGKIT_TRY(id, tx->insert_invitation(actor.tenant, inv, "", token.hash));
+  inv.id = id;
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "invitation.link_created",
+                           fmt::format("invitation {}", id.value()),
+                           {{"state", std::nullopt, "pending"},
+                            {"role", std::nullopt, inv.role},
+                            {"expires_at", std::nullopt, format_time(inv.expires_at)}}));
+  ORGKIT_CHECK(tx->commit());
+  IssuedInvitation issued;
+  issued.invitation = std::move(inv);
+  issued.accept_url = invitations_.accept_url_base + token.text;
+  issued.token = std::move(token.text);
+  return issued;
+}
+
+Result<Service::Impl::OpenInvitation> Service::Impl::open_invitation(
+    Service& s, StorageTransaction& tx, const Actor& invitee, std::string_view token) {
+  if (!tokens::well_formed(token)) {
+    return fail(Error::invalid("token", "is not an invitation token: check that the whole link "
+                                        "was copied"));
+  }
+  const std::string hash = tokens::hash(token);
+  ORGKIT_TRY(found, tx.find_invitation_by_token(hash));
+  // Another tenant's invitation is as unknown as one that never existed (O9).
+  if (!found || found->tenant != invitee.tenant || !tokens::same_hash(found->token_hash, hash)) {
+    return fail(Error::not_found("token", "this invitation does not exist: it may have been "
+                                          "replaced by a newer one, or its organization was "
+                                          "deleted"));
+  }
+  Invitation& inv = found->invitation;
+  const Timestamp now = s.clock_->now();
+  switch (inv.state) {
+    case InvitationState::accepted:
+      return fail(Error{ErrorCode::already_used, "token",
+                        "this invitation has already been used; ask an administrator for a new "
+                        "one"});
+    case InvitationState::revoked:
+      return fail(Error{ErrorCode::revoked, "token",
+                        "this invitation was revoked by an administrator; ask for a new one"});
+    case InvitationState::declined:
+      return fail(Error::conflict("token", "this invitation was declined"));
+    case InvitationState::pending:
+    case InvitationState::expired:
+      break;
+  }
+  if (inv.expires_at <= now) {
+    return fail(Error{ErrorCode::expired, "token",
+                      fmt::format("this invitation expired on {}; ask an administrator for a "
+                                  "new one",
+                                  format_time(inv.expires_at))});
+  }
+  if (inv.kind == InvitationKind::email) {
+    ORGKIT_TRY(email, validate::email("actor.email", invitee.email));
+    if (email_key(email) != email_key(inv.email)) {
+      return fail(Error::denied("email", "this invitation was sent to a different email "
+                                         "address; sign in with that address to accept it"));
+    }
+  }
+  ORGKIT_TRY(org, organization(tx, invitee, inv.org));
+  return OpenInvitation{std::move(inv), std::move(org)};
+}
+
+Result<AcceptedInvitation> Service::accept_invitation(const Actor& invitee,
+                                                      std::string_view token) {
+  ORGKIT_CHECK(Impl::validate_actor(invitee));
+  ORGKIT_TRY(email, validate::email("actor.email", invitee.email));
+  ORGKIT_TRY(display_name, validate::text("actor.display_name", invitee.display_name,
+                                          validate::max_name_chars));
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(open, Impl::open_invitation(*this, *tx, invitee, token));
+  Invitation& inv = open.invitation;
+  const RoleDefinition* role = policy_.find_role(inv.role);
+  if (role == nullptr) {
+    return fail(Error::conflict("role", fmt::format("the invited role '{}' no longer exists; ask "
+                                                    "for a new invitation",
+                                                    inv.role)));
+  }
+  ORGKIT_TRY(existing, tx->find_membership(invitee.tenant, inv.org, invitee.id));
+  if (existing) {
+    return fail(Error::exists("user_id", fmt::format("'{}' is already a member of {}",
+                                                     invitee.id.value(), open.org.name)));
+  }
+  ORGKIT_CHECK(Impl::ensure_seat(*this, *tx, open.org, false));
+  const Timestamp now = clock_->now();
+  // The conditional write keeps the token single-use even if two accepts raced past the
+  // checks above (they cannot inside one IMMEDIATE transaction, but the rule is stated here).
+  ORGKIT_TRY(closed, tx->close_invitation(inv.id, InvitationState::accepted, invitee.id, now));
+  if (!closed) {
+    return fail(Error{ErrorCode::already_used, "token", "this invitation has already been used"});
+  }
+  Membership m{inv.org, invitee.id, email, std::move(display_name), role->name, now};
+  ORGKIT_CHECK(tx->insert_membership(invitee.tenant, m));
+  ORGKIT_CHECK(Impl::audit(*this, *tx, invitee, inv.org, "invitation.accepted",
+                           inv.kind == InvitationKind::email ? inv.email
+                                                             : fmt::format("invitation {}", inv.id.value()),
+                           {{"state", "pending", "accepted"},
+                            {"member", std::nullopt, invitee.id.value()},
+                            {"role", std::nullopt, role->name}}));
+  ORGKIT_CHECK(tx->commit());
+  inv.state = InvitationState::accepted;
+  inv.closed_by = invitee.id;
+  inv.closed_at = now;
+  AcceptedInvitation out;
+  out.email_verified = inv.kind == InvitationKind::email;
+  out.membership = std::move(m);
+  out.invitation = std::move(inv);
+  return out;
+}
+
+Result<Invitation> Service::decline_invitation(const Actor& invitee, std::string_view token) {
+  ORGKIT_CHECK(Impl::validate_actor(invitee));
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(open, Impl::open_invitation(*this, *tx, invitee, token));
+  Invitation& inv = open.invitation;
+  const Timestamp now = clock_->now();
+  ORGKIT_TRY(closed, tx->close_invitation(inv.id, InvitationState::declined, invitee.id, now));
+  if (!closed) {
+    return fail(Error{ErrorCode::already_used, "token", "this invitation has already been used"});
+  }
+  ORGKIT_CHECK(Impl::audit(*this, *tx, invitee, inv.org, "invitation.declined",
+                           inv.kind == InvitationKind::email ? inv.email
+                                                             : fmt::format("invitation {}", inv.id.value()),
+                           {{"state", "pending", "declined"}}));
+  ORGKIT_CHECK(tx->commit());
+  inv.state = InvitationState::declined;
+  inv.closed_by = invitee.id;
+  inv.closed_at = now;
+  return std::move(inv);
+}
+
+Result<Service::Impl::ManagedInvitation> Service::Impl::managed_invitation(
+    Service& s, StorageTransaction& tx, const Actor& actor, OrgId org, InvitationId id,
+    std::string_view what) {
+  ORGKIT_TRY(a, access(s, tx, actor, org, permissions::members_invite, what));
+  ORGKIT_TRY(inv, tx.find_invitation(actor.tenant, org, id));
+  if (!inv) {
+    return fail(Error::not_found("invitation_id", fmt::format("no invitation {} in this "
+                                                              "organization",
+                                                              id.value())));
+  }
+  const RoleDefinition* role = s.policy_.find_role(inv->role);
+  if (role != nullptr && !PermissionPolicy::may_grant(*a.role, *role)) {
+    return fail(Error::denied("invitation_id", fmt::format("role '{}' may not manage an "
+                                                           "invitation to '{}' (P4)",
+                                                           a.role->name, role->name)));
+  }
+  if (inv->state != InvitationState::pending) {
+    return fail(Error::conflict("invitation_id", fmt::format("the invitation is {}, not pending",
+                                                             to_string(inv->state))));
+  }
+  return ManagedInvitation{std::move(a), std::move(*inv)};
+}
+
+Result<IssuedInvitation> Service::resend_invitation(const Actor& actor, OrgId org,
+                                                    InvitationId id) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(token, tokens::generate());
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(managed, Impl::managed_invitation(*this, *tx, actor, org, id, "resend invitations"));
+  Invitation inv = std::move(managed.invitation);
+  if (inv.kind != InvitationKind::email) {
+    return fail(Error::conflict("invitation_id", "a link cannot be resent; create a new link"));
+  }
+  ORGKIT_TRY(organization, Impl::organization(*tx, actor, org));
+  const Timestamp now = clock_->now();
+  if (inv.expires_at <= now) ORGKIT_CHECK(Impl::ensure_seat(*this, *tx, organization, true));
+  const Timestamp old_expiry = inv.expires_at;
+  inv.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(
+                             invitations_.email_expiry);
+  ORGKIT_CHECK(tx->reissue_invitation(inv.id, inv, token.hash));
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "invitation.resent", inv.email,
+                           {{"expires_at", format_time(old_expiry), format_time(inv.expires_at)}}));
+  IssuedInvitation issued;
+  issued.accept_url = invitations_.accept_url_base + token.text;
+  ORGKIT_TRY(note, render(invitations_.templates, OutgoingMessage::Kind::resend, organization,
+                          actor, inv, issued.accept_url));
+  ORGKIT_CHECK(tx->commit());
+  issued.invitation = std::move(inv);
+  issued.token = std::move(token.text);
+  if (notifier_) {
+    if (auto sent = notifier_->deliver(note); !sent) issued.delivery_error = sent.error().message;
+  }
+  return issued;
+}
+
+Result<Invitation> Service::revoke_invitation(const Actor& actor, OrgId org, InvitationId id) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(managed, Impl::managed_invitation(*this, *tx, actor, org, id, "revoke invitations"));
+  Invitation inv = std::move(managed.invitation);
+  const Timestamp now = clock_->now();
+  ORGKIT_TRY(closed, tx->close_invitation(inv.id, InvitationState::revoked, actor.id, now));
+  if (!closed) return fail(Error::conflict("invitation_id", "the invitation is no longer pending"));
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "invitation.revoked",
+                           inv.kind == InvitationKind::email ? inv.email
+                                                             : fmt::format("invitation {}", inv.id.value()),
+                           {{"state", "pending", "revoked"}}));
+  ORGKIT_CHECK(tx->commit());
+  inv.state = InvitationState::revoked;
+  inv.closed_by = actor.id;
+  inv.closed_at = now;
+  return inv;
+}
+
+Result<Page<Invitation>> Service::list_invitations(const Actor& actor, OrgId org,
+                                                   const InvitationQuery& query) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_CHECK(validate::page_limit("limit", query.limit));
+  ORGKIT_TRY(before, decode_invitation_cursor(query.cursor));
+  ORGKIT_TRY(tx, Impl::read(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::members_invite,
+                             "list invitations"));
+  (void)a;
+  const Timestamp now = clock_->now();
+  ORGKIT_TRY(items, tx->list_invitations(org, query.state, now, before, query.limit + 1));
+  Page<Invitation> page;
+  if (items.size() > static_cast<std::size_t>(query.limit)) {
+    items.pop_back();
+    page.next_cursor = fmt::format("i:{}", items.back().id.value());
+  }
+  for (auto& inv : items) inv.state = Impl::effective_state(inv, now);
+  page.items = std::move(items);
+  return page;
+}
+
+InvitationState Service::Impl::effective_state(const Invitation& inv, Timestamp now) {
+  return inv.state == InvitationState::pending && inv.expires_at <= now ? InvitationState::expired
+                                                                        : inv.state;
+}
+
+Result<Service::Impl::InviteContext> Service::Impl::inviting(Service& s, StorageTransaction& tx,
+                                                             const Actor& actor, OrgId org,
+                                                             const RoleDefinition* role) {
+  ORGKIT_TRY(a, access(s, tx, actor, org, permissions::members_invite, "invite members"));
+  ORGKIT_TRY(organization, Impl::organization(tx, actor, org));
+  if (organization.personal) {
+    return fail(Error::conflict("org_id", "a personal organization accepts no invitations (O2)"));
+  }
+  const Plan* plan = plan_for(s, organization);
+  if (plan != nullptr && !plan->invitations) {
+    return fail(Error::denied("plan", fmt::format("plan '{}' does not include invitations; "
+                                                  "upgrade the plan to invite members (I7)",
+                                                  plan->name)));
+  }
+  if (role != nullptr && !PermissionPolicy::may_grant(*a.role, *role)) {
+    return fail(Error::denied("role", fmt::format("role '{}' may not invite to '{}', which ranks "
+                                                  "above it (P4)",
+                                                  a.role->name, role->name)));
+  }
+  return InviteContext{std::move(a), std::move(organization)};
+}
+
+}  // namespace orgkit

@@ -1,0 +1,31 @@
+// Invitation tokens (I9): 256 bits from libsodium's CSPRNG, URL-safe text, stored only as a
+// SHA-256 hash, compared in constant time. The raw token exists only in the caller's hands.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <orgkit/error.hpp>
+
+namespace orgkit::tokens {
+
+/// A fresh token and the hash that storage keeps.
+struct Token {
+  std::string text;  ///< "oki_" + 43 characters of unpadded base64url (32 random bytes).
+  std::string hash;  ///< 32 raw bytes: SHA-256 of `text`.
+};
+
+/// Draws a new token. storage error only if libsodium cannot initialise.
+Result<Token> generate();
+
+/// Whether `text` has the shape of a token (prefix, length, alphabet). Cheap; run before
+/// hashing so malformed input gets its own error.
+bool well_formed(std::string_view text);
+
+/// SHA-256 of `text`, raw bytes.
+std::string hash(std::string_view text);
+
+/// Constant-time equality of two hashes (sodium_memcmp).
+bool same_hash(std::string_view a, std::string_view b);
+
+}  // namespace orgkit::tokens

@@ -1,0 +1,150 @@
+// Bulk CSV invitations (I6): header, RFC 4180 quoting, CRLF/LF, BOM, per-row results, one
+// bad row never stopping the others, whole-file errors, and the row limit.
+#include "support/test_support.hpp"
+
+#include "csv.hpp"
+
+using namespace orgkit;
+using test::Fixture;
+
+namespace {
+
+struct Import {
+  Fixture f;
+  Actor owner = Fixture::user("owner");
+  Actor admin = Fixture::user("admin");
+  Actor member = Fixture::user("member");
+  Organization org;
+  explicit Import(ServiceOptions o = {}) : f(std::move(o)) {
+    org = f.org(owner);
+    f.add(owner, org.id, admin, "admin");
+    f.add(owner, org.id, member, "member");
+  }
+  std::size_t pending() {
+    InvitationQuery q;
+    q.state = InvitationState::pending;
+    q.limit = 1000;
+    auto page = f.kit->list_invitations(owner, org.id, q);
+    REQUIRE_OK(page);
+    return page->items.size();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("csv reader: quoting, line ends, BOM, blank lines", "[I6]") {
+  auto recs = csv::parse(
+      "\xEF\xBB\xBF"
+      "email,role,department,message\r\n"
+      "alice@company.com,admin,engineering,\"Welcome to our dev team!\"\r\n"
+      "\r\n"
+      "bob@company.com,member,marketing,\"Hi, \"\"Bob\"\", welcome\nto the team\"\n"
+      "carol@company.com,viewer,sales,plain");
+  REQUIRE(recs.size() == 4);
+  CHECK(recs[0].fields[0] == "email");  // the BOM is gone
+  CHECK(recs[1].fields[3] == "Welcome to our dev team!");
+  CHECK(recs[2].line == 4);
+  CHECK(recs[2].fields[3] == "Hi, \"Bob\", welcome\nto the team");
+  CHECK(recs[3].line == 6);
+  CHECK(recs[3].fields.size() == 4);
+  for (const auto& r : recs) CHECK_FALSE(r.error.has_value());
+
+  auto bad = csv::parse("a,b\"c,d\nx,\"y\"z\nok,ok\n\"never closed,1\n");
+  REQUIRE(bad.size() == 4);
+  CHECK(bad[0].error.has_value());
+  CHECK(bad[1].error.has_value());
+  CHECK_FALSE(bad[2].error.has_value());
+  CHECK(bad[3].error.has_value());
+  CHECK(csv::parse("").empty());
+  CHECK(csv::parse("\n\r\n").empty());
+}
+
+TEST_CASE("import: a result per row; one bad row does not stop the others", "[I6]") {
+  Import t;
+  const std::string text =
+      "email,role,department,message\n"
+      "alice@company.com,admin,engineering,\"Welcome to our dev team!\"\n"
+      "bob@company.com,member,marketing,\"Excited to have you, Bob\"\n"
+      "not-an-email,member,x,y\n"
+      "carol@company.com,viewer,sales,\"Access to our sales AI tools\"\n"
+      "dan@company.com,emperor,x,y\n"
+      "eve@company.com,owner,x,y\n"
+      "member@example.com,member,x,y\n"
+      "ALICE@company.com,member,engineering,again\n"
+      "short@company.com,member\n"
+      "\n";
+  auto result = t.f.kit->import_invitations_csv(t.admin, t.org.id, text);
+  REQUIRE_OK(result);
+  const auto& rows = result->rows;
+  REQUIRE(rows.size() == 9);
+  using O = CsvRowResult::Outcome;
+  CHECK(rows[0].outcome == O::invited);
+  CHECK(rows[0].line == 2);
+  CHECK(rows[1].outcome == O::invited);
+  CHECK(rows[2].outcome == O::failed);
+  CHECK(rows[2].error->field == "email");
+  CHECK(rows[3].outcome == O::invited);
+  CHECK(rows[4].outcome == O::failed);
+  CHECK(rows[4].error->field == "role");
+  CHECK(rows[5].outcome == O::failed);  // above the admin's own rank (P4)
+  CHECK(rows[5].error->code == ErrorCode::permission_denied);
+  CHECK(rows[6].outcome == O::failed);  // already a member (I8)
+  CHECK(rows[6].error->code == ErrorCode::already_exists);
+  CHECK(rows[7].outcome == O::refreshed);  // same address as row 2, case aside (I8)
+  CHECK(rows[7].invitation == rows[0].invitation);
+  CHECK(rows[8].outcome == O::failed);
+  CHECK(rows[8].line == 10);
+  CHECK(result->invited == 3);
+  CHECK(result->refreshed == 1);
+  CHECK(result->failed == 5);
+  CHECK(t.pending() == 3);
+  CHECK(t.f.notifier->messages().size() == 4);
+}
+
+TEST_CASE("import: column order is free; department and message are optional", "[I6]") {
+  Import t;
+  auto result = t.f.kit->import_invitations_csv(t.admin, t.org.id,
+                                                "Role , EMAIL\r\nmember,a@x.test\r\nviewer,b@x.test");
+  REQUIRE_OK(result);
+  CHECK(result->invited == 2);
+  CHECK(t.pending() == 2);
+}
+
+TEST_CASE("import: whole-file errors write nothing", "[I6][E2]") {
+  Import t;
+  for (const char* text : {"", "\n\n", "email,department\nalice@x.test,eng\n",
+                           "emial,role\nalice@x.test,member\n",
+                           "email,role,role\nalice@x.test,member,member\n",
+                           "alice@company.com,admin\n"}) {
+    INFO(text);
+    auto r = t.f.kit->import_invitations_csv(t.admin, t.org.id, text);
+    REQUIRE_ERROR(r, ErrorCode::invalid_argument);
+    CHECK(r.error().field.rfind("csv", 0) == 0);
+  }
+  REQUIRE_ERROR(t.f.kit->import_invitations_csv(t.member, t.org.id, "email,role\na@x.test,viewer\n"),
+                ErrorCode::permission_denied);
+  CHECK(t.pending() == 0);
+}
+
+TEST_CASE("import: invalid UTF-8 fails its row only", "[I6][E2]") {
+  Import t;
+  auto r = t.f.kit->import_invitations_csv(
+      t.admin, t.org.id,
+      "email,role,message\nok@x.test,member,fine\nbad@x.test,member,\"\xC3\x28\"\n");
+  REQUIRE_OK(r);
+  REQUIRE(r->rows.size() == 2);
+  CHECK(r->rows[0].outcome == CsvRowResult::Outcome::invited);
+  CHECK(r->rows[1].outcome == CsvRowResult::Outcome::failed);
+  CHECK(r->rows[1].error->field == "message");
+}
+
+TEST_CASE("import: more rows than the limit is refused whole", "[I6]") {
+  ServiceOptions o;
+  o.invitations.max_csv_rows = 100;
+  Import t(o);
+  std::string text = "email,role\n";
+  for (int i = 0; i < 101; ++i) text += "user" + std::to_string(i) + "@x.test,member\n";
+  auto r = t.f.kit->import_invitations_csv(t.admin, t.org.id, text);
+  REQUIRE_ERROR(r, ErrorCode::limit_exceeded);
+  CHECK(t.pending() == 0);
+}
