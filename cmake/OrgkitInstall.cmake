@@ -30,5 +30,6 @@ install(FILES "${PROJECT_BINARY_DIR}/orgkitConfig.cmake"
         DESTINATION ${ORGKIT_CMAKE_DIR})
 install(FILES LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/orgkit)
 
-# The build tree is a usable package too (orgkit_DIR=<build dir>).
+# The build tree is a usable package too (orgkit_DIR=<build dir>), with the same modules.
+configure_file(cmake/Findsodium.cmake "${PROJECT_BINARY_DIR}/Findsodium.cmake" COPYONLY)
 export(EXPORT orgkitTargets NAMESPACE orgkit:: FILE "${PROJECT_BINARY_DIR}/orgkitTargets.cmake")

@@ -78,6 +78,14 @@ struct Connection {
     return s;
   }
 
+  // Resets every cached statement. A statement left mid-result (a lookup that read only its
+  // first row) keeps the connection's read snapshot open: the connection would go on seeing
+  // old data, including in check(), and SQLite would not call the busy handler for it, so
+  // its next writer would fail at once instead of waiting. Run before a transaction ends.
+  void reset_all() noexcept {
+    for (auto& entry : statements) (void)entry.second->tryReset();
+  }
+
   SQLite::Database db;
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements;
 };
@@ -136,6 +144,7 @@ class Pool {
   }
 
   void release(std::unique_ptr<Connection> c) {
+    c->reset_all();  // backstop: no connection goes back to the pool holding a snapshot
     {
       std::lock_guard<std::mutex> lock(mutex_);
       idle_.push_back(std::move(c));
@@ -231,11 +240,15 @@ class SqliteTransaction final : public StorageTransaction {
   explicit SqliteTransaction(Lease lease) : lease_(std::move(lease)) {}
 
   ~SqliteTransaction() override {
-    if (lease_) (void)(*lease_)->db.tryExec("ROLLBACK");
+    if (lease_) {
+      (*lease_)->reset_all();
+      (void)(*lease_)->db.tryExec("ROLLBACK");
+    }
   }
 
   Result<void> commit() override {
     if (!lease_) return fail(Error::storage_failure("commit: the transaction has ended"));
+    (*lease_)->reset_all();
     auto committed = guarded("commit", [&]() -> Result<void> {
       (*lease_)->db.exec("COMMIT");
       return {};
