@@ -8,6 +8,7 @@
 // Usage:
 //   orgkit_e3_worker churn <db> <go_file> <name> <org_id> <actor> <threads> <users_per_thread>
 //   orgkit_e3_worker race  <db> <go_file> <name> <barrier_file> <actor> <action> <org_id>...
+//   orgkit_e3_worker accept <db> <go_file> <name> <barrier_file> <tokens_file> <user_prefix>
 //
 // churn: thread t adds its own users "<name>-t<t>-u<i>" as members, gives each a new role
 //   (odd i: admin, even i: viewer) and removes every third (i % 3 == 0), checking after each
@@ -21,8 +22,17 @@
 //   Before each organization both workers meet at a process-shared pthread barrier that the
 //   test created in `barrier_file`, so that every round is a real race, not one process
 //   running a step ahead of the other.
+// accept: `tokens_file` holds invitation tokens, one a line (a file, not arguments: a token is
+//   a secret and a command line is visible to every user of the host). For token number i
+//   (0-based) the user "<user_prefix>-<i>" (email "<user_prefix>-<i>@example.com") accepts
+//   it with Service::accept_invitation and the worker prints "<i> ok" or "<i> <error code>"
+//   (never the token). A fresh user per token keeps the outcome of one token independent of
+//   the others (the same user accepting a second link of the organization would be
+//   already_exists). already_used is the one expected failure (I9: the other process
+//   accepted it a moment earlier); anything else is status 1. Both workers meet at the
+//   barrier before every token, as in race.
 //
-// Both modes create "<go_file>.ready-<name>" once their Service is open, then wait for the go
+// Every mode creates "<go_file>.ready-<name>" once its Service is open, then waits for the go
 // file, so that the test can release the work of both processes at the same moment.
 #include <chrono>
 #include <condition_variable>
@@ -270,6 +280,50 @@ int race(int argc, char** argv) {
   return 0;
 }
 
+// --- accept ------------------------------------------------------------------------------
+
+int accept_tokens(int argc, char** argv) {
+  if (argc != 8) return exit_usage;
+  const std::string db = argv[2], go_file = argv[3], name = argv[4];
+  shared_barrier barrier(argv[5]);
+  const std::string prefix = argv[7];
+  if (!barrier.valid() || prefix.empty()) return exit_usage;
+  std::vector<std::string> tokens;
+  {
+    std::ifstream in(argv[6]);
+    if (!in) return exit_usage;
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) tokens.push_back(line);
+    }
+  }
+  if (tokens.empty()) return exit_usage;
+
+  auto kit = Service::open_sqlite(db);
+  if (!kit) {
+    std::cerr << "worker " << name << ": open: " << kit.error() << '\n';
+    return exit_failed_operation;
+  }
+  if (!wait_for_go(go_file, name)) return exit_no_go;
+
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const Actor me = actor_named(prefix + "-" + std::to_string(i));
+    barrier.wait();
+    auto r = (*kit)->accept_invitation(me, tokens[i]);
+    if (r) {
+      std::cout << i << " ok\n";
+    } else if (r.error().code == orgkit::ErrorCode::already_used) {
+      std::cout << i << ' ' << r.error().code << '\n';
+    } else {
+      std::cout << i << ' ' << r.error().code << '\n' << std::flush;
+      std::cerr << "worker " << name << ": accept token " << i << " as " << me.id.value()
+                << ": " << r.error() << '\n';
+      return exit_failed_operation;
+    }
+  }
+  std::cout << std::flush;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -278,6 +332,7 @@ int main(int argc, char** argv) {
   try {
     if (mode == "churn") status = churn(argc, argv);
     if (mode == "race") status = race(argc, argv);
+    if (mode == "accept") status = accept_tokens(argc, argv);
   } catch (const std::exception& e) {  // std::stoll on a malformed argument
     std::cerr << "worker: " << e.what() << '\n';
     return exit_usage;

@@ -1,6 +1,7 @@
 // E3: several threads and several processes use one database file; no lost update, no busy
 // error reaches the caller. And PITFALLS 7: owners stepping down at the same moment never
-// leave an organization without an owner.
+// leave an organization without an owner. And I9: two processes accepting the same
+// single-use link at the same moment: exactly one succeeds, the other gets already_used.
 //
 // The processes are orgkit_e3_worker (e3_worker.cpp), started with posix_spawn rather than
 // fork(): this process has SQLite open, and a forked child would share its descriptors and
@@ -551,5 +552,173 @@ TEST_CASE("E3, PITFALLS 7: two processes racing to step down leave one owner", "
     CHECK((by_a.at(org.value()) == "ok") != (by_b.at(org.value()) == "ok"));
     CHECK((by_a.at(org.value()) == "conflict") != (by_b.at(org.value()) == "conflict"));
     require_one_owner_and_one_change(*kit, auditor, org);
+  }
+}
+
+namespace {
+
+// A file only this user may read, beside the database, removed on destruction: how the
+// accept workers get the tokens (a secret does not belong on a command line, which every user
+// of the host can read).
+class secret_file {
+ public:
+  secret_file(const TempFile& db, const std::string& suffix, const std::string& content)
+      : path_(db.path() + suffix) {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    REQUIRE(fd >= 0);
+    std::size_t done = 0;
+    while (done < content.size()) {
+      const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    REQUIRE(done == content.size());
+  }
+  ~secret_file() {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+  secret_file(const secret_file&) = delete;
+  secret_file& operator=(const secret_file&) = delete;
+
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Every invitation of `org`, newest first, read a page at a time.
+std::vector<orgkit::Invitation> all_invitations(Service& kit, const Actor& reader, OrgId org) {
+  std::vector<orgkit::Invitation> out;
+  orgkit::InvitationQuery q;
+  q.limit = 7;
+  for (;;) {
+    auto page = kit.list_invitations(reader, org, q);
+    REQUIRE_OK(page);
+    for (auto& inv : page->items) out.push_back(std::move(inv));
+    if (!page->next_cursor) break;
+    q.cursor = *page->next_cursor;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("I9, E3: two processes accepting the same links at the same moment: one wins each",
+          "[I9][E3]") {
+  constexpr int links = 30;
+  TempFile db("orgkit-e3-accept");
+  auto kit = open_service(db);
+  const Actor owner = user("owner-a");
+  const OrgId org = create_org(*kit, owner, "E3 Accept");
+
+  std::vector<orgkit::InvitationId> ids;
+  std::string token_lines;
+  for (int i = 0; i < links; ++i) {
+    auto link = kit->create_invite_link(owner, org, "member", orgkit::LinkExpiry::one_day);
+    REQUIRE_OK(link);
+    ids.push_back(link->invitation.id);
+    token_lines += link->token + "\n";
+  }
+
+  // Process pa accepts token i as user "pa-<i>", pb as "pb-<i>": distinct users, so that the
+  // only thing the two contend for is the token (one user taking a second link of the same
+  // organization would be already_exists). They meet at the barrier before every token.
+  // Declared before the workers, so they outlive them.
+  secret_file tokens(db, ".tokens", token_lines);
+  process_barrier barrier(db);
+  worker_pair workers(db);
+  workers.start("accept", db.path(), "pa", {barrier.path(), tokens.path(), "pa"});
+  workers.start("accept", db.path(), "pb", {barrier.path(), tokens.path(), "pb"});
+  workers.go();
+  // A worker exits non-zero on any outcome but ok and already_used (busy included).
+  workers.require_all_succeeded();
+
+  // Each worker printed "<i> ok|<error code>" per token, in order.
+  auto outcomes = [](const std::string& output) {
+    std::map<int, std::string> out;
+    std::istringstream in(output);
+    int i = 0;
+    std::string outcome;
+    while (in >> i >> outcome) out[i] = outcome;
+    return out;
+  };
+  const auto by_a = outcomes(workers.get(0).output());
+  const auto by_b = outcomes(workers.get(1).output());
+  REQUIRE(by_a.size() == static_cast<std::size_t>(links));
+  REQUIRE(by_b.size() == static_cast<std::size_t>(links));
+
+  std::map<std::string, std::string> expected_members{{owner.id.value(), "owner"}};
+  std::map<std::int64_t, std::string> winner_of;  // invitation id -> user who accepted it
+  int wins_a = 0;
+  for (int i = 0; i < links; ++i) {
+    const std::string a = by_a.at(i), b = by_b.at(i);
+    INFO("token " << i << ": pa " << a << ", pb " << b);
+    // Exactly one accepted; the other was told the link is used.
+    CHECK((a == "ok") != (b == "ok"));
+    CHECK((a == "already_used") != (b == "already_used"));
+    const std::string winner = (a == "ok" ? "pa-" : "pb-") + std::to_string(i);
+    wins_a += a == "ok" ? 1 : 0;
+    expected_members[winner] = "member";
+    winner_of[ids[static_cast<std::size_t>(i)].value()] = winner;
+  }
+  // Not a requirement (the scheduler decides), but a race that one process always wins
+  // says little: shown when anything fails.
+  INFO("pa won " << wins_a << " of " << links << " tokens");
+
+  {  // one membership per link, for the winner only: the owner and `links` members
+    const auto members = all_members(*kit, owner, org);
+    CHECK(members.size() == static_cast<std::size_t>(1 + links));
+    CHECK(differences(members, expected_members) == "");
+  }
+
+  {  // each link is accepted, once, by its winner
+    const auto invitations = all_invitations(*kit, owner, org);
+    REQUIRE(invitations.size() == static_cast<std::size_t>(links));
+    for (const auto& inv : invitations) {
+      INFO("invitation " << inv.id.value());
+      REQUIRE(winner_of.count(inv.id.value()) == 1);
+      CHECK(inv.kind == orgkit::InvitationKind::link);
+      CHECK(inv.state == orgkit::InvitationState::accepted);
+      REQUIRE(inv.closed_by.has_value());
+      CHECK(inv.closed_by->value() == winner_of.at(inv.id.value()));
+      CHECK(inv.closed_at.has_value());
+    }
+  }
+
+  {  // the audit trail: one "invitation.accepted" per link, by its winner, and nothing else
+    const auto events = all_events(*kit, owner, org);
+    std::map<std::string, int> count;
+    std::map<std::string, int> accepted;  // target ("invitation <id>") -> events
+    for (const auto& e : events) {
+      ++count[e.action];
+      if (e.action != "invitation.accepted") continue;
+      INFO(e.action << " of " << e.target << " by " << e.actor.value());
+      ++accepted[e.target];
+      const std::string prefix = "invitation ";
+      REQUIRE(e.target.rfind(prefix, 0) == 0);
+      const std::int64_t inv = std::stoll(e.target.substr(prefix.size()));
+      REQUIRE(winner_of.count(inv) == 1);
+      CHECK(e.actor.value() == winner_of.at(inv));
+      bool names_member = false;
+      for (const auto& c : e.changes) {
+        if (c.field == "member") {
+          names_member = true;
+          CHECK(c.after == std::optional<std::string>(e.actor.value()));
+        }
+      }
+      CHECK(names_member);
+    }
+    CHECK(count["invitation.accepted"] == links);
+    CHECK(count["invitation.link_created"] == links);
+    CHECK(count["organization.created"] == 1);
+    CHECK(events.size() == static_cast<std::size_t>(1 + 2 * links));
+    for (const auto& [inv, winner] : winner_of) {
+      INFO("invitation " << inv << " won by " << winner);
+      CHECK(accepted["invitation " + std::to_string(inv)] == 1);
+    }
   }
 }
