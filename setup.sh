@@ -8,6 +8,7 @@ packages=(
   libsqlite3-dev libsqlitecpp-dev  # bundled storage
   libfmt-dev libexpected-dev       # formatting, tl::expected
   libsodium-dev                    # invitation tokens: random bytes, SHA-256, constant-time compare
+  nlohmann-json3-dev               # policy files and access-token claims as JSON
   catch2                           # tests (Catch2 v2)
   libbenchmark-dev                 # the check benchmark (ORGKIT_BUILD_BENCHMARKS)
 )

@@ -39,6 +39,7 @@ PermissionPolicy build_standard() {
   b.role({std::string(roles::viewer), 10,
           {std::string(p::members_read), std::string(p::resources_read)}});
   b.ownership_rule(p::resources_manage_own, p::resources_manage_all);
+  b.name("standard");
   auto built = b.build();
   // The standard policy is a constant of this file; a failure here is a programming error
   // that every test run would show at once.
@@ -79,6 +80,50 @@ const OwnershipRule* PermissionPolicy::ownership_rule_for(Permission p) const no
   return nullptr;
 }
 
+namespace {
+
+bool listed(const std::optional<std::vector<std::string>>& list, std::string_view role) {
+  if (!list) return true;
+  for (const auto& r : *list) {
+    if (r == role) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool PermissionPolicy::role_change_allowed(std::string_view from, std::string_view to) const {
+  if (!rules_.role_changes) return true;
+  for (const auto& c : *rules_.role_changes) {
+    if (c.from == from && c.to == to) return true;
+  }
+  return false;
+}
+
+bool PermissionPolicy::removal_allowed(std::string_view role) const {
+  return listed(rules_.removable_roles, role);
+}
+
+bool PermissionPolicy::leaving_allowed(std::string_view role) const {
+  return listed(rules_.leaving_roles, role);
+}
+
+PermissionSet PermissionPolicy::all_permissions() const {
+  PermissionSet all;
+  for (std::size_t i = 0; i < names_.size(); ++i) all.set(i);
+  return all;
+}
+
+PolicyBuilder& PolicyBuilder::member_rules(MemberRules rules) {
+  rules_ = std::move(rules);
+  return *this;
+}
+
+PolicyBuilder& PolicyBuilder::name(std::string_view name) {
+  name_ = std::string(name);
+  return *this;
+}
+
 PolicyBuilder& PolicyBuilder::permissions(std::initializer_list<std::string_view> names) {
   for (auto n : names) names_.emplace_back(n);
   return *this;
@@ -101,6 +146,13 @@ PolicyBuilder& PolicyBuilder::ownership_rule(std::string_view own, std::string_v
 
 Result<PermissionPolicy> PolicyBuilder::build() const {
   PermissionPolicy policy;
+  if (name_.empty() || name_.size() > 64) return fail(Error::invalid("name", "must be 1-64 characters"));
+  for (char c : name_) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '.';
+    if (!ok) return fail(Error::invalid("name", "may contain only letters, digits, '_', '-' and '.'"));
+  }
+  policy.name_ = name_;
   if (names_.empty()) return fail(Error::invalid("permissions", "a policy needs permissions"));
   if (names_.size() > max_permissions) {
     return fail(Error::invalid("permissions", fmt::format("at most {} permissions, got {}",
@@ -159,6 +211,30 @@ Result<PermissionPolicy> PolicyBuilder::build() const {
     if (!all) return fail(Error::invalid(field + ".all", all.error().message));
     policy.ownership_rules_.push_back({*own, *all});
   }
+
+  auto known_role = [&](const std::string& field, const std::string& role) -> Result<void> {
+    if (policy.find_role(role) == nullptr) {
+      return fail(Error::invalid(field, fmt::format("unknown role '{}'", role)));
+    }
+    return {};
+  };
+  if (rules_.role_changes) {
+    for (std::size_t i = 0; i < rules_.role_changes->size(); ++i) {
+      const auto& c = (*rules_.role_changes)[i];
+      const auto field = fmt::format("member_rules.role_changes[{}]", i);
+      if (auto ok = known_role(field + ".from", c.from); !ok) return fail(ok.error());
+      if (auto ok = known_role(field + ".to", c.to); !ok) return fail(ok.error());
+    }
+  }
+  for (const auto& [list, label] : {std::pair{&rules_.removable_roles, "removable_roles"},
+                                    std::pair{&rules_.leaving_roles, "leaving_roles"}}) {
+    if (!*list) continue;
+    for (std::size_t i = 0; i < (*list)->size(); ++i) {
+      const auto field = fmt::format("member_rules.{}[{}]", label, i);
+      if (auto ok = known_role(field, (**list)[i]); !ok) return fail(ok.error());
+    }
+  }
+  policy.rules_ = rules_;
   return policy;
 }
 

@@ -100,21 +100,39 @@ Result<Organization> Service::Impl::organization(StorageTransaction& tx, const A
   return std::move(*o);
 }
 
-Result<const RoleDefinition*> Service::Impl::stored_role(const Service& s, const Membership& m) {
-  const RoleDefinition* def = s.policy_.find_role(m.role);
+RoleDefinition Service::Impl::custom_definition(const Service& s, const CustomRole& role) {
+  RoleDefinition def{role.name, role.rank, {}, false, false};
+  for (const auto& name : role.permissions) {
+    if (auto p = s.policy_.permission(name)) def.permissions.set(p->index);
+  }
+  return def;
+}
+
+Result<RoleRef> Service::Impl::find_role(const Service& s, StorageTransaction& tx, OrgId org,
+                                         std::string_view name) {
+  if (const RoleDefinition* builtin = s.policy_.find_role(name)) {
+    return RoleRef(RoleRef(), builtin);  // aliasing: points into the policy, owns nothing
+  }
+  ORGKIT_TRY(custom, tx.find_custom_role(org, name));
+  if (!custom) return RoleRef();
+  return std::make_shared<const RoleDefinition>(custom_definition(s, *custom));
+}
+
+Result<RoleRef> Service::Impl::stored_role(const Service& s, StorageTransaction& tx,
+                                           const Membership& m) {
+  ORGKIT_TRY(def, find_role(s, tx, m.org, m.role));
   if (!def) {
-    return fail(Error::conflict("role", fmt::format("user '{}' holds role '{}', which the policy "
-                                                    "does not define; it grants nothing",
+    return fail(Error::conflict("role", fmt::format("user '{}' holds role '{}', which no longer "
+                                                    "exists; it grants nothing",
                                                     m.user.value(), m.role)));
   }
   return def;
 }
 
-Result<const RoleDefinition*> Service::Impl::requested_role(const Service& s,
-                                                            std::string_view field,
-                                                            std::string_view role) {
+Result<RoleRef> Service::Impl::requested_role(const Service& s, StorageTransaction& tx, OrgId org,
+                                              std::string_view field, std::string_view role) {
   ORGKIT_CHECK(validate::role_name(field, role));
-  const RoleDefinition* def = s.policy_.find_role(role);
+  ORGKIT_TRY(def, find_role(s, tx, org, role));
   if (!def) {
     return fail(Error::not_found(std::string(field), fmt::format("unknown role '{}'", role)));
   }
@@ -134,9 +152,9 @@ Result<Service::Impl::Access> Service::Impl::access(Service& s, StorageTransacti
                                                     std::string_view permission,
                                                     std::string_view what) {
   ORGKIT_TRY(m, actor_membership(tx, actor, org));
-  ORGKIT_TRY(role, stored_role(s, m));
+  ORGKIT_TRY(role, stored_role(s, tx, m));
   ORGKIT_CHECK(require(s, *role, permission, what));
-  return Access{std::move(m), role};
+  return Access{std::move(m), std::move(role)};
 }
 
 Result<void> Service::Impl::ensure_owner_remains(const Service& s, StorageTransaction& tx,
@@ -206,28 +224,45 @@ Result<void> Service::Impl::ensure_seat(const Service& s, StorageTransaction& tx
 
 // --- checks ----------------------------------------------------------------------------
 
+namespace {
+
+// Whether a custom role's permission list ("a:b c:d") names `name`. No allocation.
+bool lists(std::string_view words, std::string_view name) {
+  while (!words.empty()) {
+    const auto end = words.find(' ');
+    if (words.substr(0, end) == name) return true;
+    if (end == std::string_view::npos) break;
+    words.remove_prefix(end + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+bool Service::Impl::grants(const Service& s, const MemberAccess& access, Permission p) {
+  if (access.custom) return lists(access.permissions, s.policy_.permission_name(p));
+  const RoleDefinition* def = s.policy_.find_role(access.role);
+  return def != nullptr && PermissionPolicy::holds(*def, p);
+}
+
 Result<bool> Service::check(const Actor& actor, OrgId org, Permission permission) const {
-  // Reused per thread so that a check does not allocate once the buffer has grown.
-  thread_local std::string role;
-  auto found = storage_->member_role(actor.tenant, org, actor.id, role);
+  // Reused per thread so that a check does not allocate once the buffers have grown.
+  thread_local MemberAccess access;
+  auto found = storage_->member_access(actor.tenant, org, actor.id, access);
   if (!found) return fail(std::move(found).error());
-  if (!*found) return false;
-  const RoleDefinition* def = policy_.find_role(role);
-  return def != nullptr && PermissionPolicy::holds(*def, permission);
+  return *found && Impl::grants(*this, access, permission);
 }
 
 Result<bool> Service::check(const Actor& actor, OrgId org, Permission permission,
                             const UserId& resource_owner) const {
   const OwnershipRule* rule = policy_.ownership_rule_for(permission);
   if (rule == nullptr) return check(actor, org, permission);
-  thread_local std::string role;
-  auto found = storage_->member_role(actor.tenant, org, actor.id, role);
+  thread_local MemberAccess access;
+  auto found = storage_->member_access(actor.tenant, org, actor.id, access);
   if (!found) return fail(std::move(found).error());
   if (!*found) return false;
-  const RoleDefinition* def = policy_.find_role(role);
-  if (def == nullptr) return false;
-  if (PermissionPolicy::holds(*def, rule->all)) return true;
-  return PermissionPolicy::holds(*def, rule->own) && resource_owner == actor.id;
+  if (Impl::grants(*this, access, rule->all)) return true;
+  return Impl::grants(*this, access, rule->own) && resource_owner == actor.id;
 }
 
 Result<bool> Service::check(const Actor& actor, OrgId org, std::string_view permission) const {
@@ -240,17 +275,16 @@ Result<void> Service::authorize(const Actor& actor, OrgId org,
                                 std::string_view permission) const {
   auto p = policy_.permission(permission);
   if (!p) return fail(std::move(p).error());
-  std::string role;
-  auto found = storage_->member_role(actor.tenant, org, actor.id, role);
+  MemberAccess access;
+  auto found = storage_->member_access(actor.tenant, org, actor.id, access);
   if (!found) return fail(std::move(found).error());
   if (!*found) {
     return fail(Error::denied("org_id", fmt::format("user '{}' is not a member of organization {}",
                                                     actor.id.value(), org.value())));
   }
-  const RoleDefinition* def = policy_.find_role(role);
-  if (def != nullptr && PermissionPolicy::holds(*def, *p)) return {};
+  if (Impl::grants(*this, access, *p)) return {};
   return fail(Error::denied("permission", fmt::format("user '{}' has role '{}', which lacks '{}'",
-                                                      actor.id.value(), role, permission)));
+                                                      actor.id.value(), access.role, permission)));
 }
 
 // --- audit -----------------------------------------------------------------------------

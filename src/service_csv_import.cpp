@@ -107,7 +107,7 @@ Result<CsvImportResult> Service::import_invitations_csv(const Actor& actor, OrgI
       }
       row.email = validate::trim(field(rec, header, email_col));
       ORGKIT_TRY(email, validate::email("email", row.email));
-      ORGKIT_TRY(role, Impl::requested_role(*this, "role",
+      ORGKIT_TRY(role, Impl::requested_role(*this, *tx, org, "role",
                                             validate::trim(field(rec, header, role_col))));
       if (!PermissionPolicy::may_grant(*ctx.access.role, *role)) {
         return fail(Error::denied("role", fmt::format("role '{}' may not invite to '{}', which "

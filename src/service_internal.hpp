@@ -11,6 +11,9 @@
 
 namespace orgkit {
 
+/// A role as the rules see it: the policy's own, or an organization's custom role (P6).
+using RoleRef = std::shared_ptr<const RoleDefinition>;
+
 struct Service::Impl {
   /// The actor's id and tenant are well-formed.
   static Result<void> validate_actor(const Actor& actor);
@@ -30,14 +33,30 @@ struct Service::Impl {
   static Result<Organization> organization(StorageTransaction& tx, const Actor& actor,
                                            OrgId org);
 
-  /// The policy's definition of a stored role. A role the policy no longer defines grants
-  /// nothing: conflict, naming the role.
-  static Result<const RoleDefinition*> stored_role(const Service& s, const Membership& m);
+  /// Role `name` in `org`: the policy's, else the organization's custom role, else null.
+  static Result<RoleRef> find_role(const Service& s, StorageTransaction& tx, OrgId org,
+                                   std::string_view name);
 
-  /// A role named in a request: invalid_argument if malformed, not_found if the policy does
-  /// not define it.
-  static Result<const RoleDefinition*> requested_role(const Service& s, std::string_view field,
-                                                      std::string_view role);
+  /// The definition of a stored role. A role that no longer exists grants nothing:
+  /// conflict, naming the role.
+  static Result<RoleRef> stored_role(const Service& s, StorageTransaction& tx,
+                                     const Membership& m);
+
+  /// A role named in a request: invalid_argument if malformed, not_found if neither the
+  /// policy nor the organization defines it.
+  static Result<RoleRef> requested_role(const Service& s, StorageTransaction& tx, OrgId org,
+                                        std::string_view field, std::string_view role);
+
+  /// `names` as a custom role's permissions: each known to the policy (invalid_argument) and
+  /// held by `actor_role` (permission_denied), duplicates dropped (P6).
+  static Result<std::vector<std::string>> grantable_permissions(
+      const Service& s, const RoleDefinition& actor_role, const std::vector<std::string>& names);
+
+  /// A custom role as a RoleDefinition (names the policy lacks are ignored).
+  static RoleDefinition custom_definition(const Service& s, const CustomRole& role);
+
+  /// Whether the role in `access` (policy or custom) grants `p`. Does not allocate.
+  static bool grants(const Service& s, const MemberAccess& access, Permission p);
 
   /// permission_denied unless `role` holds `permission` (by name, a policy constant).
   static Result<void> require(const Service& s, const RoleDefinition& role,
@@ -46,7 +65,7 @@ struct Service::Impl {
   /// The actor's membership and role in `org`, and that the role holds `permission`.
   struct Access {
     Membership membership;
-    const RoleDefinition* role = nullptr;
+    RoleRef role;
   };
   static Result<Access> access(Service& s, StorageTransaction& tx, const Actor& actor, OrgId org,
                                std::string_view permission, std::string_view what);

@@ -173,7 +173,7 @@ Result<IssuedInvitation> Service::invite(const Actor& actor, OrgId org,
                                          const InviteRequest& request) {
   ORGKIT_CHECK(Impl::validate_actor(actor));
   ORGKIT_TRY(email, validate::email("email", request.email));
-  ORGKIT_TRY(role, Impl::requested_role(*this, "role", request.role));
+  ORGKIT_CHECK(validate::role_name("role", request.role));
   ORGKIT_TRY(department, validate::text("department", request.department, max_department_chars));
   ORGKIT_TRY(message, validate::text("message", request.message));
   const auto expiry = request.expires_in.value_or(invitations_.email_expiry);
@@ -182,7 +182,8 @@ Result<IssuedInvitation> Service::invite(const Actor& actor, OrgId org,
   }
 
   ORGKIT_TRY(tx, Impl::write(*this));
-  ORGKIT_TRY(ctx, Impl::inviting(*this, *tx, actor, org, role));
+  ORGKIT_TRY(role, Impl::requested_role(*this, *tx, org, "role", request.role));
+  ORGKIT_TRY(ctx, Impl::inviting(*this, *tx, actor, org, role.get()));
   const Timestamp now = clock_->now();
   Invitation inv;
   inv.org = org;
@@ -209,12 +210,13 @@ Result<IssuedInvitation> Service::create_invite_link(const Actor& actor, OrgId o
                                                      std::string_view role_name,
                                                      LinkExpiry expiry) {
   ORGKIT_CHECK(Impl::validate_actor(actor));
-  ORGKIT_TRY(role, Impl::requested_role(*this, "role", role_name));
+  ORGKIT_CHECK(validate::role_name("role", role_name));
   const auto duration = link_duration(expiry);
   ORGKIT_TRY(token, tokens::generate());
 
   ORGKIT_TRY(tx, Impl::write(*this));
-  ORGKIT_TRY(ctx, Impl::inviting(*this, *tx, actor, org, role));
+  ORGKIT_TRY(role, Impl::requested_role(*this, *tx, org, "role", role_name));
+  ORGKIT_TRY(ctx, Impl::inviting(*this, *tx, actor, org, role.get()));
   ORGKIT_CHECK(Impl::ensure_seat(*this, *tx, ctx.org, true));
   const Timestamp now = clock_->now();
   Invitation inv;
@@ -295,8 +297,8 @@ Result<AcceptedInvitation> Service::accept_invitation(const Actor& invitee,
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(open, Impl::open_invitation(*this, *tx, invitee, token));
   Invitation& inv = open.invitation;
-  const RoleDefinition* role = policy_.find_role(inv.role);
-  if (role == nullptr) {
+  ORGKIT_TRY(role, Impl::find_role(*this, *tx, inv.org, inv.role));
+  if (!role) {
     return fail(Error::conflict("role", fmt::format("the invited role '{}' no longer exists; ask "
                                                     "for a new invitation",
                                                     inv.role)));
@@ -364,8 +366,8 @@ Result<Service::Impl::ManagedInvitation> Service::Impl::managed_invitation(
                                                               "organization",
                                                               id.value())));
   }
-  const RoleDefinition* role = s.policy_.find_role(inv->role);
-  if (role != nullptr && !PermissionPolicy::may_grant(*a.role, *role)) {
+  ORGKIT_TRY(role, find_role(s, tx, org, inv->role));
+  if (role && !PermissionPolicy::may_grant(*a.role, *role)) {
     return fail(Error::denied("invitation_id", fmt::format("role '{}' may not manage an "
                                                            "invitation to '{}' (P4)",
                                                            a.role->name, role->name)));

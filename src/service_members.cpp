@@ -44,10 +44,11 @@ Result<Membership> Service::add_member(const Actor& actor, OrgId org, const NewM
   ORGKIT_TRY(email, validate::email("email", member.email));
   ORGKIT_TRY(display_name, validate::text("display_name", member.display_name,
                                           validate::max_name_chars));
-  ORGKIT_TRY(role, Impl::requested_role(*this, "role", member.role));
+  ORGKIT_CHECK(validate::role_name("role", member.role));
 
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::members_add, "add members"));
+  ORGKIT_TRY(role, Impl::requested_role(*this, *tx, org, "role", member.role));
   ORGKIT_TRY(organization, Impl::organization(*tx, actor, org));
   if (organization.personal) {
     return fail(Error::conflict("org_id", "a personal organization has exactly one member and "
@@ -77,18 +78,19 @@ Result<Membership> Service::change_member_role(const Actor& actor, OrgId org, co
                                                std::string_view role_name) {
   ORGKIT_CHECK(Impl::validate_actor(actor));
   ORGKIT_CHECK(validate::host_id("user_id", user.value()));
-  ORGKIT_TRY(role, Impl::requested_role(*this, "role", role_name));
+  ORGKIT_CHECK(validate::role_name("role", role_name));
 
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::members_update_role,
                              "change member roles"));
+  ORGKIT_TRY(role, Impl::requested_role(*this, *tx, org, "role", role_name));
   ORGKIT_TRY(target, tx->find_membership(actor.tenant, org, user));
   if (!target) {
     return fail(Error::not_found("user_id", fmt::format("'{}' is not a member", user.value())));
   }
-  // A role the policy no longer defines ranks below everything, so it can be repaired.
-  const RoleDefinition* current = policy_.find_role(target->role);
-  if (current != nullptr && !PermissionPolicy::may_manage(*a.role, *current)) {
+  // A role that no longer exists ranks below everything, so it can be repaired.
+  ORGKIT_TRY(current, Impl::find_role(*this, *tx, org, target->role));
+  if (current && !PermissionPolicy::may_manage(*a.role, *current)) {
     return fail(Error::denied("user_id", fmt::format("role '{}' may not change the role of '{}', "
                                                      "who holds '{}' (P4: only lower ranks)",
                                                      a.role->name, user.value(), current->name)));
@@ -99,6 +101,11 @@ Result<Membership> Service::change_member_role(const Actor& actor, OrgId org, co
                                                   a.role->name, role->name)));
   }
   if (target->role == role->name) return Impl::commit(*tx, std::move(*target));
+  if (!policy_.role_change_allowed(target->role, role->name)) {
+    return fail(Error::denied("role", fmt::format("the policy does not allow changing a role from "
+                                                  "'{}' to '{}' (P5); contact support",
+                                                  target->role, role->name)));
+  }
   if (role->name != policy_.owner_role().name) {
     ORGKIT_CHECK(Impl::ensure_owner_remains(*this, *tx, org, *target, "this role change"));
   }
@@ -121,8 +128,14 @@ Result<void> Service::remove_member(const Actor& actor, OrgId org, const UserId&
   if (!target) {
     return fail(Error::not_found("user_id", fmt::format("'{}' is not a member", user.value())));
   }
-  const RoleDefinition* current = policy_.find_role(target->role);
-  if (current != nullptr && !PermissionPolicy::may_manage(*a.role, *current)) {
+  ORGKIT_TRY(current, Impl::find_role(*this, *tx, org, target->role));
+  if (!policy_.removal_allowed(target->role)) {
+    return fail(Error::denied("user_id", fmt::format("the policy does not allow removing a "
+                                                     "member who holds '{}' (P5); contact "
+                                                     "support",
+                                                     target->role)));
+  }
+  if (current && !PermissionPolicy::may_manage(*a.role, *current)) {
     return fail(Error::denied("user_id", fmt::format("role '{}' may not remove '{}', who holds "
                                                      "'{}' (P4: only lower ranks)",
                                                      a.role->name, user.value(), current->name)));
@@ -139,15 +152,16 @@ Result<Page<Membership>> Service::list_members(const Actor& actor, OrgId org,
                                                const MemberQuery& query) {
   ORGKIT_CHECK(Impl::validate_actor(actor));
   ORGKIT_CHECK(validate::page_limit("limit", query.limit));
-  if (query.role) {
-    ORGKIT_TRY(r, Impl::requested_role(*this, "role", *query.role));
-    (void)r;
-  }
+  if (query.role) ORGKIT_CHECK(validate::role_name("role", *query.role));
   ORGKIT_TRY(after, decode_member_cursor(query.cursor));
 
   ORGKIT_TRY(tx, Impl::read(*this));
   ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::members_read, "list members"));
   (void)a;
+  if (query.role) {
+    ORGKIT_TRY(r, Impl::requested_role(*this, *tx, org, "role", *query.role));
+    (void)r;
+  }
   ORGKIT_TRY(items, tx->list_memberships(org, query.role, after, query.limit + 1));
   Page<Membership> page;
   if (items.size() > static_cast<std::size_t>(query.limit)) {
@@ -164,7 +178,7 @@ Result<Membership> Service::get_membership(const Actor& actor, OrgId org, const 
   ORGKIT_TRY(tx, Impl::read(*this));
   ORGKIT_TRY(mine, Impl::actor_membership(*tx, actor, org));
   if (user == actor.id) return mine;
-  ORGKIT_TRY(role, Impl::stored_role(*this, mine));
+  ORGKIT_TRY(role, Impl::stored_role(*this, *tx, mine));
   ORGKIT_CHECK(Impl::require(*this, *role, permissions::members_read, "read other members"));
   ORGKIT_TRY(target, tx->find_membership(actor.tenant, org, user));
   if (!target) {

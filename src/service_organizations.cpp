@@ -284,6 +284,11 @@ Result<void> Service::leave_organization(const Actor& actor, OrgId org) {
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(m, Impl::actor_membership(*tx, actor, org));
   ORGKIT_CHECK(Impl::ensure_owner_remains(*this, *tx, org, m, "leaving (O7)"));
+  if (!policy_.leaving_allowed(m.role)) {
+    return fail(Error::denied("role", fmt::format("the policy does not allow members who hold "
+                                                  "'{}' to leave on their own",
+                                                  m.role)));
+  }
   ORGKIT_CHECK(tx->delete_membership(org, actor.id));
   ORGKIT_TRY(active, tx->active_organization(actor.tenant, actor.id));
   if (active && *active == org) {
@@ -298,13 +303,15 @@ Result<void> Service::transfer_ownership(const Actor& actor, OrgId org, const Us
                                          std::string_view previous_owner_role) {
   ORGKIT_CHECK(Impl::validate_actor(actor));
   ORGKIT_CHECK(validate::host_id("new_owner", new_owner.value()));
-  ORGKIT_TRY(keep_role, Impl::requested_role(*this, "previous_owner_role", previous_owner_role));
+  ORGKIT_CHECK(validate::role_name("previous_owner_role", previous_owner_role));
   if (new_owner == actor.id) {
     return fail(Error::invalid("new_owner", "is the acting user; ownership goes to someone else"));
   }
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::ownership_transfer,
                              "transfer ownership (O8)"));
+  ORGKIT_TRY(keep_role,
+             Impl::requested_role(*this, *tx, org, "previous_owner_role", previous_owner_role));
   ORGKIT_TRY(target, tx->find_membership(actor.tenant, org, new_owner));
   if (!target) {
     return fail(Error::not_found("new_owner", fmt::format("'{}' is not a member of the "

@@ -37,16 +37,55 @@ Result<Token> generate() {
   return t;
 }
 
-bool well_formed(std::string_view text) {
-  if (text.size() != prefix.size() + encoded_chars || text.substr(0, prefix.size()) != prefix) {
-    return false;
-  }
-  for (char c : text.substr(prefix.size())) {
+namespace {
+
+constexpr std::string_view key_prefix = "okk_";
+constexpr std::size_t key_public_hex = 16;
+constexpr std::size_t key_length = key_prefix.size() + key_public_hex + 1 + encoded_chars;
+
+bool is_base64url(std::string_view s) {
+  for (char c : s) {
     const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                     c == '-' || c == '_';
     if (!ok) return false;
   }
   return true;
+}
+
+}  // namespace
+
+Result<ApiKeyText> generate_api_key() {
+  if (!sodium_ready()) return fail(Error::storage_failure("libsodium failed to initialise"));
+  std::array<unsigned char, key_public_hex / 2> pub{};
+  randombytes_buf(pub.data(), pub.size());
+  std::array<char, key_public_hex + 1> hex{};
+  sodium_bin2hex(hex.data(), hex.size(), pub.data(), pub.size());
+  auto secret = generate();
+  if (!secret) return fail(secret.error());
+  ApiKeyText k;
+  k.prefix = hex.data();
+  k.text.reserve(key_length);
+  k.text.append(key_prefix).append(k.prefix).append("_").append(secret->text.substr(prefix.size()));
+  k.hash = hash(k.text);
+  return k;
+}
+
+std::string_view api_key_prefix(std::string_view text) {
+  if (text.size() != key_length || text.substr(0, key_prefix.size()) != key_prefix ||
+      text[key_prefix.size() + key_public_hex] != '_') {
+    return {};
+  }
+  const std::string_view pub = text.substr(key_prefix.size(), key_public_hex);
+  for (char c : pub) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
+  }
+  if (!is_base64url(text.substr(key_prefix.size() + key_public_hex + 1))) return {};
+  return pub;
+}
+
+bool well_formed(std::string_view text) {
+  return text.size() == prefix.size() + encoded_chars && text.substr(0, prefix.size()) == prefix &&
+         is_base64url(text.substr(prefix.size()));
 }
 
 std::string hash(std::string_view text) {

@@ -15,6 +15,20 @@ struct Token {
   std::string hash;  ///< 32 raw bytes: SHA-256 of `text`.
 };
 
+/// An API key (P9): "okk_" + 16 hex characters of public prefix + "_" + 43 characters of
+/// secret (32 random bytes). The prefix finds the key; the hash of the whole text proves it.
+struct ApiKeyText {
+  std::string text;
+  std::string prefix;
+  std::string hash;
+};
+
+/// Draws a new API key.
+Result<ApiKeyText> generate_api_key();
+
+/// The prefix of a well-formed API key, or an empty view when `text` is malformed.
+std::string_view api_key_prefix(std::string_view text);
+
 /// Draws a new token. storage error only if libsodium cannot initialise.
 Result<Token> generate();
 

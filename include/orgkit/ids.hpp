@@ -52,12 +52,14 @@ class StringId {
 struct OrgIdTag {};
 struct InvitationIdTag {};
 struct AuditEventIdTag {};
+struct ApiKeyIdTag {};
 struct UserIdTag {};
 struct TenantIdTag {};
 
 using OrgId = IntId<OrgIdTag>;                ///< An organization.
 using InvitationId = IntId<InvitationIdTag>;  ///< An invitation.
 using AuditEventId = IntId<AuditEventIdTag>;  ///< An audit event.
+using ApiKeyId = IntId<ApiKeyIdTag>;          ///< An organization's API key.
 using UserId = StringId<UserIdTag>;           ///< The host's id of a user (1-255 bytes).
 using TenantId = StringId<TenantIdTag>;       ///< The host's id of a tenant (1-255 bytes).
 

@@ -184,6 +184,76 @@ struct CsvImportResult {
   std::size_t failed = 0;
 };
 
+/// A role defined by one organization for itself (P6). Its name never equals a role of the
+/// policy; its permissions are names of the policy's permissions.
+struct CustomRole {
+  std::string name;  ///< 1-64 of [a-z0-9_-].
+  int rank = 0;      ///< Where it sits for the rank rule (P4); at most the creator's rank.
+  std::vector<std::string> permissions;
+  Timestamp created_at;
+};
+
+/// What to change of a custom role; empty fields stay as they are.
+struct CustomRoleUpdate {
+  std::optional<std::string> name;  ///< Rename; members holding it keep it under the new name.
+  std::optional<std::vector<std::string>> permissions;  ///< Replaces all permissions.
+};
+
+/// A role an organization can assign: one of the policy's, or one of its own (P6).
+struct RoleInfo {
+  std::string name;
+  int rank = 0;
+  std::vector<std::string> permissions;
+  bool custom = false;
+};
+
+/// An organization's API key (P9). The secret is never stored or shown again after creation.
+struct ApiKey {
+  ApiKeyId id;
+  OrgId org;
+  std::string name;
+  std::string role;
+  std::string prefix;  ///< Public part of the key, for recognising it in lists and logs.
+  UserId created_by;
+  Timestamp created_at;
+  std::optional<Timestamp> expires_at;
+  std::optional<Timestamp> revoked_at;
+  std::optional<Timestamp> last_used_at;
+};
+
+/// What to create (P9).
+struct NewApiKey {
+  std::string name;  ///< 1-100 characters.
+  std::string role;  ///< Not above the creator's own role (PITFALLS 4, 11).
+  std::optional<std::chrono::seconds> expires_in;  ///< None: never expires.
+};
+
+/// A key as just created: the only time its secret is visible.
+struct IssuedApiKey {
+  ApiKey key;
+  std::string secret;  ///< "okk_<prefix>_<secret>": give it to the client, never log it.
+};
+
+/// What a presented key resolves to: its organization, role and permissions, nothing of its
+/// creator's (PITFALLS 11).
+struct VerifiedApiKey {
+  ApiKey key;
+  TenantId tenant;
+  std::vector<std::string> permissions;  ///< The role's permissions at verification time.
+  [[nodiscard]] bool allows(std::string_view permission) const {
+    for (const auto& p : permissions) {
+      if (p == permission) return true;
+    }
+    return false;
+  }
+};
+
+/// How claims are exported (P8).
+struct ClaimsOptions {
+  bool include_permissions = false;  ///< Add each organization's permission names.
+  std::size_t max_organizations = 50;  ///< Beyond this, "truncated": true (1-1000).
+};
+
 /// One changed field of an audited change. An absent side means "did not exist".
 struct FieldChange {
   std::string field;

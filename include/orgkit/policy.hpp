@@ -34,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <orgkit/error.hpp>
@@ -98,6 +99,24 @@ struct RoleDefinition {
   bool manages_peers = false;
 };
 
+/// One allowed role change (P5), by role name.
+struct RoleChange {
+  std::string from;
+  std::string to;
+};
+
+/// Member-management rules on top of the rank rule (P4, P5). Each list, when present, is a
+/// whitelist; absent means "whatever the rank rule allows".
+struct MemberRules {
+  /// The only role changes anyone may make, e.g. {{"member", "admin"}} for 002's "role
+  /// changes only from member to admin; demoting an admin is not self-service" (P5).
+  std::optional<std::vector<RoleChange>> role_changes;
+  /// The only roles whose holders someone else may remove, e.g. {"member"} (P5).
+  std::optional<std::vector<std::string>> removable_roles;
+  /// The only roles whose holders may leave on their own (the last owner never may, O7).
+  std::optional<std::vector<std::string>> leaving_roles;
+};
+
 /// "Own or all" pairs (P7): on a resource owned by someone, `own` allows only when the actor
 /// is the owner, `all` allows whoever owns it.
 struct OwnershipRule {
@@ -129,6 +148,34 @@ class PermissionPolicy {
   /// The ownership role (exactly one per policy).
   [[nodiscard]] const RoleDefinition& owner_role() const { return roles_[owner_index_]; }
 
+  /// The policy's name ("standard" for the built-in one).
+  [[nodiscard]] const std::string& name() const { return name_; }
+
+  /// The member-management rules (P5).
+  [[nodiscard]] const MemberRules& member_rules() const { return rules_; }
+
+  /// P5: may anyone change a member's role from `from` to `to` under the rules' whitelist?
+  [[nodiscard]] bool role_change_allowed(std::string_view from, std::string_view to) const;
+  /// P5: may a holder of `role` be removed by someone else?
+  [[nodiscard]] bool removal_allowed(std::string_view role) const;
+  /// May a holder of `role` leave on their own?
+  [[nodiscard]] bool leaving_allowed(std::string_view role) const;
+
+  /// Every permission as a set.
+  [[nodiscard]] PermissionSet all_permissions() const;
+
+  /// Loads a policy from JSON text (the format is in README.md and examples/policies/).
+  /// Errors are invalid_argument whose field is the JSON pointer of the offending value
+  /// ("/roles/2/permissions/0") and whose message says why; unknown keys, unknown
+  /// permissions and unknown roles are errors.
+  [[nodiscard]] static Result<PermissionPolicy> from_json(std::string_view json);
+
+  /// from_json() of a file; field "path" for a file that cannot be read (at most 1 MiB).
+  [[nodiscard]] static Result<PermissionPolicy> load(const std::string& path);
+
+  /// The policy as JSON that from_json() reads back to an equal policy.
+  [[nodiscard]] std::string to_json() const;
+
   /// The P7 pair that `p` belongs to, if any.
   [[nodiscard]] const OwnershipRule* ownership_rule_for(Permission p) const noexcept;
 
@@ -151,6 +198,8 @@ class PermissionPolicy {
 
  private:
   friend class PolicyBuilder;
+  std::string name_ = "custom";
+  MemberRules rules_;
   std::vector<std::string> names_;
   std::vector<RoleDefinition> roles_;
   std::vector<OwnershipRule> ownership_rules_;
@@ -167,6 +216,10 @@ class PolicyBuilder {
   PolicyBuilder& role(RoleSpec spec);
   /// Declares an "own or all" pair of already declared permissions (P7).
   PolicyBuilder& ownership_rule(std::string_view own, std::string_view all);
+  /// Sets the member-management rules; role names are checked by build().
+  PolicyBuilder& member_rules(MemberRules rules);
+  /// Names the policy (letters, digits, '_', '-', '.'; default "custom").
+  PolicyBuilder& name(std::string_view name);
 
   /// Validates everything. Errors (invalid_argument) name the offending entry, e.g.
   /// field "roles[2].permissions[0]", message "unknown permission 'docs:wirte'".
@@ -176,6 +229,8 @@ class PolicyBuilder {
   std::vector<std::string> names_;
   std::vector<RoleSpec> roles_;
   std::vector<std::pair<std::string, std::string>> ownership_rules_;
+  MemberRules rules_;
+  std::string name_ = "custom";
 };
 
 }  // namespace orgkit

@@ -226,6 +226,57 @@ class Service {
   [[nodiscard]] Result<CsvImportResult> import_invitations_csv(const Actor& actor, OrgId org,
                                                                std::string_view csv);
 
+  // --- custom roles (P6) ---------------------------------------------------------------
+
+  /// Defines a role for this organization only; needs roles:manage. Its name must not be a
+  /// policy role's; its permissions must be the policy's and held by the actor; its rank at
+  /// most the actor's. already_exists (field "name") if the organization has it.
+  [[nodiscard]] Result<CustomRole> create_role(const Actor& actor, OrgId org,
+                                               const CustomRole& role);
+
+  /// Renames a custom role (its holders keep it) and/or replaces its permissions (the same
+  /// limits as create_role); needs roles:manage.
+  [[nodiscard]] Result<CustomRole> update_role(const Actor& actor, OrgId org,
+                                               std::string_view name,
+                                               const CustomRoleUpdate& update);
+
+  /// Deletes a custom role; needs roles:manage. conflict while members or API keys hold it,
+  /// unless `reassign_to` names a role (one the actor may grant) that they move to first.
+  [[nodiscard]] Result<void> delete_role(const Actor& actor, OrgId org, std::string_view name,
+                                         std::optional<std::string> reassign_to = std::nullopt);
+
+  /// The roles the organization can assign: the policy's, then its custom roles. Needs
+  /// members:read.
+  [[nodiscard]] Result<std::vector<RoleInfo>> list_roles(const Actor& actor, OrgId org);
+
+  // --- API keys (P9) -------------------------------------------------------------------
+
+  /// Creates a key for the organization with a role not above the actor's own; needs
+  /// api_keys:manage. The secret is in the result and nowhere else, ever.
+  [[nodiscard]] Result<IssuedApiKey> create_api_key(const Actor& actor, OrgId org,
+                                                    const NewApiKey& key);
+
+  /// The organization's keys, newest first, without secrets; needs api_keys:manage.
+  [[nodiscard]] Result<std::vector<ApiKey>> list_api_keys(const Actor& actor, OrgId org);
+
+  /// Revokes a key at once; needs api_keys:manage and a key role not above the actor's.
+  [[nodiscard]] Result<ApiKey> revoke_api_key(const Actor& actor, OrgId org, ApiKeyId key);
+
+  /// Resolves a presented key to its organization, role and permissions, comparing the
+  /// secret in constant time, and records its use. Errors: invalid_argument (malformed),
+  /// not_found (unknown key or wrong secret), revoked, expired.
+  [[nodiscard]] Result<VerifiedApiKey> verify_api_key(std::string_view presented);
+
+  // --- claims (P8) ---------------------------------------------------------------------
+
+  /// The actor's memberships as a JSON object to embed in an access token:
+  ///   {"v":1,"sub":"u-1","tenant":"default","active_org":"42","truncated":false,
+  ///    "orgs":[{"id":"42","slug":"acme","role":"owner","permissions":["..."]},...]}
+  /// The active organization comes first, then by creation. "permissions" appears only with
+  /// include_permissions. Past max_organizations entries the list stops and "truncated" is
+  /// true (the token stays bounded; fetch memberships from the service instead).
+  [[nodiscard]] Result<std::string> claims(const Actor& actor, const ClaimsOptions& options = {});
+
   // --- permission checks (P2, P3, P7) --------------------------------------------------
 
   /// May the actor do `permission` in `org`? false when denied or not a member (deny by

@@ -48,6 +48,20 @@ struct StoredInvitation {
   std::string token_hash;  ///< Raw hash bytes.
 };
 
+/// The role a member holds, as the permission check needs it (Storage::member_access).
+struct MemberAccess {
+  std::string role;
+  bool custom = false;      ///< An organization-defined role (P6).
+  std::string permissions;  ///< Custom roles: permission names separated by single spaces.
+};
+
+/// An API key as stored: with its tenant and the hash of its secret.
+struct StoredApiKey {
+  ApiKey key;
+  TenantId tenant;
+  std::string secret_hash;  ///< Raw hash bytes.
+};
+
 /// One unit of work. Destroying it without commit() rolls everything back (never throws).
 class StorageTransaction {
  public:
@@ -219,6 +233,98 @@ class StorageTransaction {
     (void)org, (void)now;
     return fail(Error::unsupported("count_pending_invitations"));
   }
+
+  // --- custom roles (added in 0.3) -----------------------------------------------------
+
+  /// Custom role `name` of `org`, or nullopt.
+  [[nodiscard]] virtual Result<std::optional<CustomRole>> find_custom_role(OrgId org,
+                                                                          std::string_view name) {
+    (void)org, (void)name;
+    return fail(Error::unsupported("find_custom_role"));
+  }
+
+  /// Every custom role of `org`, by name.
+  [[nodiscard]] virtual Result<std::vector<CustomRole>> list_custom_roles(OrgId org) {
+    (void)org;
+    return fail(Error::unsupported("list_custom_roles"));
+  }
+
+  /// Adds a custom role. already_exists (field "name") if `org` has one by that name.
+  [[nodiscard]] virtual Result<void> insert_custom_role(OrgId org, const CustomRole& role) {
+    (void)org, (void)role;
+    return fail(Error::unsupported("insert_custom_role"));
+  }
+
+  /// Overwrites custom role `name` with `role` (which may carry a new name). not_found if
+  /// there is none; already_exists (field "name") if the new name is taken.
+  [[nodiscard]] virtual Result<void> update_custom_role(OrgId org, std::string_view name,
+                                                        const CustomRole& role) {
+    (void)org, (void)name, (void)role;
+    return fail(Error::unsupported("update_custom_role"));
+  }
+
+  /// Deletes custom role `name`. not_found if there is none.
+  [[nodiscard]] virtual Result<void> delete_custom_role(OrgId org, std::string_view name) {
+    (void)org, (void)name;
+    return fail(Error::unsupported("delete_custom_role"));
+  }
+
+  /// Moves every holder of role `from` in `org` (members, API keys that are not revoked,
+  /// pending invitations) to role `to`. Returns how many members moved.
+  [[nodiscard]] virtual Result<std::int64_t> reassign_role(OrgId org, std::string_view from,
+                                                           std::string_view to) {
+    (void)org, (void)from, (void)to;
+    return fail(Error::unsupported("reassign_role"));
+  }
+
+  /// How many members and unrevoked API keys of `org` hold `role`.
+  [[nodiscard]] virtual Result<std::int64_t> count_role_holders(OrgId org,
+                                                                std::string_view role) {
+    (void)org, (void)role;
+    return fail(Error::unsupported("count_role_holders"));
+  }
+
+  // --- API keys (added in 0.3) ---------------------------------------------------------
+
+  /// Inserts a key (id ignored) with the hash of its secret; returns the new id.
+  /// already_exists (field "prefix") if the prefix is taken.
+  [[nodiscard]] virtual Result<ApiKeyId> insert_api_key(const TenantId& tenant, const ApiKey& key,
+                                                        std::string_view secret_hash) {
+    (void)tenant, (void)key, (void)secret_hash;
+    return fail(Error::unsupported("insert_api_key"));
+  }
+
+  /// The key with this public prefix, with its tenant and secret hash, or nullopt.
+  [[nodiscard]] virtual Result<std::optional<StoredApiKey>> find_api_key_by_prefix(
+      std::string_view prefix) {
+    (void)prefix;
+    return fail(Error::unsupported("find_api_key_by_prefix"));
+  }
+
+  /// Key `id` of `org` of `tenant`, or nullopt.
+  [[nodiscard]] virtual Result<std::optional<ApiKey>> find_api_key(const TenantId& tenant,
+                                                                   OrgId org, ApiKeyId id) {
+    (void)tenant, (void)org, (void)id;
+    return fail(Error::unsupported("find_api_key"));
+  }
+
+  /// Every key of `org`, newest first.
+  [[nodiscard]] virtual Result<std::vector<ApiKey>> list_api_keys(OrgId org) {
+    (void)org;
+    return fail(Error::unsupported("list_api_keys"));
+  }
+
+  /// Marks key `id` revoked at `at`. Returns false if it was revoked already.
+  [[nodiscard]] virtual Result<bool> revoke_api_key(ApiKeyId id, Timestamp at) {
+    (void)id, (void)at;
+    return fail(Error::unsupported("revoke_api_key"));
+  }
+
+  /// Records that key `id` was used at `at`.
+  [[nodiscard]] virtual Result<void> touch_api_key(ApiKeyId id, Timestamp at) {
+    (void)id, (void)at;
+    return fail(Error::unsupported("touch_api_key"));
+  }
 };
 
 /// A store of organizations, memberships and audit events. Create one with a factory such
@@ -243,6 +349,15 @@ class Storage {
   /// on the heap in the steady state: it is called for every request a host serves.
   [[nodiscard]] virtual Result<bool> member_role(const TenantId& tenant, OrgId org,
                                                  const UserId& user, std::string& role_out) = 0;
+
+  /// Like member_role, and for a custom role (P6) also its permissions, in the same single
+  /// indexed read. The default serves stores without custom roles.
+  [[nodiscard]] virtual Result<bool> member_access(const TenantId& tenant, OrgId org,
+                                                   const UserId& user, MemberAccess& out) {
+    out.custom = false;
+    out.permissions.clear();
+    return member_role(tenant, org, user, out.role);
+  }
 };
 
 }  // namespace orgkit

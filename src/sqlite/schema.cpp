@@ -113,6 +113,35 @@ UPDATE memberships SET email_key = lower(trim(email));
 CREATE INDEX memberships_by_email ON memberships (org_id, email_key);
 )sql";
 
+// Version 3: custom roles per organization (P6) and API keys (P9). Keys are found by their
+// public prefix and checked against a hash of the secret; the secret is never stored.
+constexpr const char* schema_v3 = R"sql(
+CREATE TABLE org_roles (
+  org_id      INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  name        TEXT    NOT NULL,
+  rank        INTEGER NOT NULL,
+  permissions TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (org_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE api_keys (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  org_id       INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  tenant       TEXT    NOT NULL,
+  name         TEXT    NOT NULL,
+  role         TEXT    NOT NULL,
+  prefix       TEXT    NOT NULL UNIQUE,
+  secret_hash  BLOB    NOT NULL,
+  created_by   TEXT    NOT NULL,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER,
+  revoked_at   INTEGER,
+  last_used_at INTEGER
+);
+CREATE INDEX api_keys_by_org ON api_keys (org_id, id);
+)sql";
+
 struct Migration {
   int to_version;
   const char* sql;
@@ -121,6 +150,7 @@ struct Migration {
 constexpr Migration migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
+    {3, schema_v3},
 };
 
 }  // namespace

@@ -228,6 +228,57 @@ Invitation read_invitation(SQLite::Statement& s) {
   return i;
 }
 
+CustomRole read_custom_role(SQLite::Statement& s) {
+  CustomRole r;
+  r.name = s.getColumn(0).getString();
+  r.rank = s.getColumn(1).getInt();
+  const std::string words = s.getColumn(2).getString();
+  std::size_t start = 0;
+  while (start < words.size()) {
+    std::size_t end = words.find(' ', start);
+    if (end == std::string::npos) end = words.size();
+    if (end > start) r.permissions.push_back(words.substr(start, end - start));
+    start = end + 1;
+  }
+  r.created_at = from_unix_ms(s.getColumn(3).getInt64());
+  return r;
+}
+
+// Permission names have no spaces (validate::permission_name), so a space separates them.
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) out += ' ';
+    out += w;
+  }
+  return out;
+}
+
+// API key rows are read with these columns, in this order (read_api_key).
+#define ORGKIT_API_KEY_COLUMNS                                                              \
+  "id, org_id, name, role, prefix, created_by, created_at, expires_at, revoked_at, " \
+  "last_used_at"
+
+std::optional<Timestamp> nullable_time(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return from_unix_ms(c.getInt64());
+}
+
+ApiKey read_api_key(SQLite::Statement& s) {
+  ApiKey k;
+  k.id = ApiKeyId(s.getColumn(0).getInt64());
+  k.org = OrgId(s.getColumn(1).getInt64());
+  k.name = s.getColumn(2).getString();
+  k.role = s.getColumn(3).getString();
+  k.prefix = s.getColumn(4).getString();
+  k.created_by = UserId(s.getColumn(5).getString());
+  k.created_at = from_unix_ms(s.getColumn(6).getInt64());
+  k.expires_at = nullable_time(s.getColumn(7));
+  k.revoked_at = nullable_time(s.getColumn(8));
+  k.last_used_at = nullable_time(s.getColumn(9));
+  return k;
+}
+
 std::optional<std::string> nullable_text(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
   return c.getString();
@@ -715,6 +766,192 @@ class SqliteTransaction final : public StorageTransaction {
     });
   }
 
+  Result<std::optional<CustomRole>> find_custom_role(OrgId org, std::string_view name) override {
+    return guarded("read role", [&]() -> Result<std::optional<CustomRole>> {
+      auto& s = stmt("SELECT name, rank, permissions, created_at FROM org_roles "
+                     "WHERE org_id = ? AND name = ?");
+      s.bind(1, org.value());
+      s.bind(2, std::string(name));
+      if (!s.executeStep()) return std::optional<CustomRole>();
+      return std::optional<CustomRole>(read_custom_role(s));
+    });
+  }
+
+  Result<std::vector<CustomRole>> list_custom_roles(OrgId org) override {
+    return guarded("list roles", [&]() -> Result<std::vector<CustomRole>> {
+      auto& s = stmt("SELECT name, rank, permissions, created_at FROM org_roles "
+                     "WHERE org_id = ? ORDER BY name");
+      s.bind(1, org.value());
+      std::vector<CustomRole> out;
+      while (s.executeStep()) out.push_back(read_custom_role(s));
+      return out;
+    });
+  }
+
+  Result<void> insert_custom_role(OrgId org, const CustomRole& role) override {
+    return guarded(
+        "create role",
+        [&]() -> Result<void> {
+          auto& s = stmt("INSERT INTO org_roles (org_id, name, rank, permissions, created_at) "
+                         "VALUES (?, ?, ?, ?, ?)");
+          s.bind(1, org.value());
+          s.bind(2, role.name);
+          s.bind(3, role.rank);
+          s.bind(4, join_words(role.permissions));
+          s.bind(5, to_unix_ms(role.created_at));
+          s.exec();
+          return {};
+        },
+        "name");
+  }
+
+  Result<void> update_custom_role(OrgId org, std::string_view name,
+                                  const CustomRole& role) override {
+    return guarded(
+        "update role",
+        [&]() -> Result<void> {
+          auto& s = stmt("UPDATE org_roles SET name = ?, rank = ?, permissions = ? "
+                         "WHERE org_id = ? AND name = ?");
+          s.bind(1, role.name);
+          s.bind(2, role.rank);
+          s.bind(3, join_words(role.permissions));
+          s.bind(4, org.value());
+          s.bind(5, std::string(name));
+          if (s.exec() != 1) return fail(Error::not_found("role", "no such role"));
+          return {};
+        },
+        "name");
+  }
+
+  Result<void> delete_custom_role(OrgId org, std::string_view name) override {
+    return guarded("delete role", [&]() -> Result<void> {
+      auto& s = stmt("DELETE FROM org_roles WHERE org_id = ? AND name = ?");
+      s.bind(1, org.value());
+      s.bind(2, std::string(name));
+      if (s.exec() != 1) return fail(Error::not_found("role", "no such role"));
+      return {};
+    });
+  }
+
+  Result<std::int64_t> reassign_role(OrgId org, std::string_view from,
+                                     std::string_view to) override {
+    return guarded("reassign role", [&]() -> Result<std::int64_t> {
+      auto& m = stmt("UPDATE memberships SET role = ?1 WHERE org_id = ?2 AND role = ?3");
+      m.bind(1, std::string(to));
+      m.bind(2, org.value());
+      m.bind(3, std::string(from));
+      const std::int64_t moved = m.exec();
+      auto& k = stmt("UPDATE api_keys SET role = ?1 WHERE org_id = ?2 AND role = ?3 "
+                     "AND revoked_at IS NULL");
+      k.bind(1, std::string(to));
+      k.bind(2, org.value());
+      k.bind(3, std::string(from));
+      k.exec();
+      auto& i = stmt("UPDATE invitations SET role = ?1 WHERE org_id = ?2 AND role = ?3 "
+                     "AND state = 'pending'");
+      i.bind(1, std::string(to));
+      i.bind(2, org.value());
+      i.bind(3, std::string(from));
+      i.exec();
+      return moved;
+    });
+  }
+
+  Result<std::int64_t> count_role_holders(OrgId org, std::string_view role) override {
+    return guarded("count role holders", [&]() -> Result<std::int64_t> {
+      auto& s = stmt(
+          "SELECT (SELECT count(*) FROM memberships WHERE org_id = ?1 AND role = ?2) + "
+          "(SELECT count(*) FROM api_keys WHERE org_id = ?1 AND role = ?2 "
+          "AND revoked_at IS NULL)");
+      s.bind(1, org.value());
+      s.bind(2, std::string(role));
+      (void)s.executeStep();
+      return s.getColumn(0).getInt64();
+    });
+  }
+
+  Result<ApiKeyId> insert_api_key(const TenantId& tenant, const ApiKey& key,
+                                  std::string_view secret_hash) override {
+    return guarded(
+        "create API key",
+        [&]() -> Result<ApiKeyId> {
+          auto& s = stmt(
+              "INSERT INTO api_keys (org_id, tenant, name, role, prefix, secret_hash, created_by, "
+              "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+          s.bind(1, key.org.value());
+          s.bind(2, tenant.value());
+          s.bind(3, key.name);
+          s.bind(4, key.role);
+          s.bind(5, key.prefix);
+          s.bind(6, secret_hash.data(), static_cast<int>(secret_hash.size()));
+          s.bind(7, key.created_by.value());
+          s.bind(8, to_unix_ms(key.created_at));
+          if (key.expires_at) s.bind(9, to_unix_ms(*key.expires_at)); else s.bind(9);
+          s.exec();
+          return ApiKeyId((*lease_)->db.getLastInsertRowid());
+        },
+        "prefix");
+  }
+
+  Result<std::optional<StoredApiKey>> find_api_key_by_prefix(std::string_view prefix) override {
+    return guarded("read API key", [&]() -> Result<std::optional<StoredApiKey>> {
+      auto& s = stmt("SELECT " ORGKIT_API_KEY_COLUMNS ", tenant, secret_hash FROM api_keys "
+                     "WHERE prefix = ?");
+      s.bind(1, std::string(prefix));
+      if (!s.executeStep()) return std::optional<StoredApiKey>();
+      StoredApiKey stored;
+      stored.key = read_api_key(s);
+      stored.tenant = TenantId(s.getColumn(10).getString());
+      const SQLite::Column hash = s.getColumn(11);
+      stored.secret_hash.assign(static_cast<const char*>(hash.getBlob()),
+                                static_cast<std::size_t>(hash.getBytes()));
+      return std::optional<StoredApiKey>(std::move(stored));
+    });
+  }
+
+  Result<std::optional<ApiKey>> find_api_key(const TenantId& tenant, OrgId org,
+                                             ApiKeyId id) override {
+    return guarded("read API key", [&]() -> Result<std::optional<ApiKey>> {
+      auto& s = stmt("SELECT " ORGKIT_API_KEY_COLUMNS " FROM api_keys "
+                     "WHERE id = ? AND org_id = ? AND tenant = ?");
+      s.bind(1, id.value());
+      s.bind(2, org.value());
+      s.bind(3, tenant.value());
+      if (!s.executeStep()) return std::optional<ApiKey>();
+      return std::optional<ApiKey>(read_api_key(s));
+    });
+  }
+
+  Result<std::vector<ApiKey>> list_api_keys(OrgId org) override {
+    return guarded("list API keys", [&]() -> Result<std::vector<ApiKey>> {
+      auto& s = stmt("SELECT " ORGKIT_API_KEY_COLUMNS " FROM api_keys WHERE org_id = ? "
+                     "ORDER BY id DESC");
+      s.bind(1, org.value());
+      std::vector<ApiKey> out;
+      while (s.executeStep()) out.push_back(read_api_key(s));
+      return out;
+    });
+  }
+
+  Result<bool> revoke_api_key(ApiKeyId id, Timestamp at) override {
+    return guarded("revoke API key", [&]() -> Result<bool> {
+      auto& s = stmt("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+      s.bind(1, to_unix_ms(at));
+      s.bind(2, id.value());
+      return s.exec() == 1;
+    });
+  }
+
+  Result<void> touch_api_key(ApiKeyId id, Timestamp at) override {
+    return guarded("record API key use", [&]() -> Result<void> {
+      auto& s = stmt("UPDATE api_keys SET last_used_at = ? WHERE id = ?");
+      s.bind(1, to_unix_ms(at));
+      s.bind(2, id.value());
+      s.exec();
+      return {};
+    });
+  }
+
  private:
   static constexpr const char* select_org_by_id =
       "SELECT o.id, o.tenant, o.name, o.slug, o.description, o.legal_name, o.alerting_email, "
@@ -776,6 +1013,37 @@ class SqliteStorage final : public Storage {
       lease->db.exec(mode == TransactionMode::write ? "BEGIN IMMEDIATE" : "BEGIN");
       return std::unique_ptr<StorageTransaction>(new SqliteTransaction(std::move(lease)));
     });
+  }
+
+  Result<bool> member_access(const TenantId& tenant, OrgId org, const UserId& user,
+                             MemberAccess& out) override {
+    try {
+      auto lease = pool_.acquire();
+      // One indexed read: the membership by primary key, and the organization's custom role
+      // of that name, if any, by its primary key.
+      auto& s = lease->statement(
+          "SELECT m.role, r.permissions FROM memberships m LEFT JOIN org_roles r "
+          "ON r.org_id = m.org_id AND r.name = m.role "
+          "WHERE m.org_id = ? AND m.user_id = ? AND m.tenant = ?");
+      s.bind(1, org.value());
+      s.bindNoCopy(2, user.value());
+      s.bindNoCopy(3, tenant.value());
+      if (!s.executeStep()) {
+        (void)s.tryReset();
+        return false;
+      }
+      const SQLite::Column role = s.getColumn(0);
+      out.role.assign(role.getText(), static_cast<std::size_t>(role.getBytes()));
+      const SQLite::Column perms = s.getColumn(1);
+      out.custom = !perms.isNull();
+      out.permissions.assign(perms.getText(), static_cast<std::size_t>(perms.getBytes()));
+      (void)s.tryReset();  // ends the implicit read transaction now
+      return true;
+    } catch (const SQLite::Exception& e) {
+      return fail(map_error(e, "check permission"));
+    } catch (const std::exception& e) {
+      return fail(Error::storage_failure(fmt::format("check permission failed: {}", e.what())));
+    }
   }
 
   Result<bool> member_role(const TenantId& tenant, OrgId org, const UserId& user,

@@ -1,0 +1,119 @@
+// API keys per organization (P9): create (secret shown once), list, revoke, verify.
+#include <fmt/format.h>
+
+#include "service_internal.hpp"
+#include "tokens.hpp"
+#include "validate.hpp"
+
+namespace orgkit {
+
+Result<IssuedApiKey> Service::create_api_key(const Actor& actor, OrgId org, const NewApiKey& spec) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(name, validate::org_name("name", spec.name));
+  ORGKIT_CHECK(validate::role_name("role", spec.role));
+  if (spec.expires_in &&
+      (*spec.expires_in < std::chrono::minutes(1) || *spec.expires_in > std::chrono::hours(24 * 3650))) {
+    return fail(Error::invalid("expires_in", "must be 1 minute to 10 years"));
+  }
+  ORGKIT_TRY(secret, tokens::generate_api_key());
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::api_keys_manage,
+                             "manage API keys"));
+  ORGKIT_TRY(role, Impl::requested_role(*this, *tx, org, "role", spec.role));
+  // A key acts with its own role, never its creator's, and never above it (PITFALLS 4, 11).
+  if (!PermissionPolicy::may_grant(*a.role, *role) || role->owner) {
+    return fail(Error::denied("role", fmt::format("role '{}' may not create a key with role '{}' "
+                                                  "(P4; keys never hold the owner role)",
+                                                  a.role->name, role->name)));
+  }
+  ApiKey key;
+  key.org = org;
+  key.name = std::move(name);
+  key.role = role->name;
+  key.prefix = secret.prefix;
+  key.created_by = actor.id;
+  key.created_at = clock_->now();
+  if (spec.expires_in) {
+    key.expires_at = key.created_at + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          *spec.expires_in);
+  }
+  ORGKIT_TRY(id, tx->insert_api_key(actor.tenant, key, secret.hash));
+  key.id = id;
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "api_key.created",
+                           fmt::format("okk_{}", key.prefix),
+                           {{"name", std::nullopt, key.name}, {"role", std::nullopt, key.role}}));
+  ORGKIT_CHECK(tx->commit());
+  return IssuedApiKey{std::move(key), std::move(secret.text)};
+}
+
+Result<std::vector<ApiKey>> Service::list_api_keys(const Actor& actor, OrgId org) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(tx, Impl::read(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::api_keys_manage,
+                             "manage API keys"));
+  (void)a;
+  return tx->list_api_keys(org);
+}
+
+Result<ApiKey> Service::revoke_api_key(const Actor& actor, OrgId org, ApiKeyId id) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::api_keys_manage,
+                             "manage API keys"));
+  ORGKIT_TRY(key, tx->find_api_key(actor.tenant, org, id));
+  if (!key) {
+    return fail(Error::not_found("key_id", fmt::format("no API key {} in this organization",
+                                                       id.value())));
+  }
+  ORGKIT_TRY(role, Impl::find_role(*this, *tx, org, key->role));
+  if (role && !PermissionPolicy::may_grant(*a.role, *role)) {
+    return fail(Error::denied("key_id", fmt::format("role '{}' may not revoke a key with role "
+                                                    "'{}' (P4)",
+                                                    a.role->name, role->name)));
+  }
+  const Timestamp now = clock_->now();
+  ORGKIT_TRY(revoked, tx->revoke_api_key(id, now));
+  if (!revoked) return fail(Error{ErrorCode::revoked, "key_id", "the key is revoked already"});
+  key->revoked_at = now;
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "api_key.revoked",
+                           fmt::format("okk_{}", key->prefix), {{"revoked", "false", "true"}}));
+  return Impl::commit(*tx, std::move(*key));
+}
+
+Result<VerifiedApiKey> Service::verify_api_key(std::string_view presented) {
+  const std::string_view prefix = tokens::api_key_prefix(presented);
+  if (prefix.empty()) {
+    return fail(Error::invalid("key", "is not an orgkit API key (okk_<16 hex>_<43 characters>)"));
+  }
+  const std::string hash = tokens::hash(presented);
+  // A write transaction: verifying records the key's last use in the same step.
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(stored, tx->find_api_key_by_prefix(prefix));
+  // The same answer for an unknown prefix and a wrong secret: nothing to probe with.
+  if (!stored || !tokens::same_hash(stored->secret_hash, hash)) {
+    return fail(Error::not_found("key", "unknown API key"));
+  }
+  ApiKey& key = stored->key;
+  const Timestamp now = clock_->now();
+  if (key.revoked_at) return fail(Error{ErrorCode::revoked, "key", "this API key was revoked"});
+  if (key.expires_at && *key.expires_at <= now) {
+    return fail(Error{ErrorCode::expired, "key", "this API key has expired"});
+  }
+  ORGKIT_TRY(role, Impl::find_role(*this, *tx, key.org, key.role));
+  if (!role) {
+    return fail(Error::conflict("role", fmt::format("the key's role '{}' no longer exists",
+                                                    key.role)));
+  }
+  ORGKIT_CHECK(tx->touch_api_key(key.id, now));
+  ORGKIT_CHECK(tx->commit());
+  key.last_used_at = now;
+  VerifiedApiKey out;
+  out.tenant = std::move(stored->tenant);
+  for (std::size_t i = 0; i < policy_.permission_names().size(); ++i) {
+    if (role->permissions.test(i)) out.permissions.push_back(policy_.permission_names()[i]);
+  }
+  out.key = std::move(key);
+  return out;
+}
+
+}  // namespace orgkit

@@ -1,0 +1,43 @@
+// Access-token claims (P8): a user's memberships as a bounded, documented JSON object.
+#include <nlohmann/json.hpp>
+
+#include "service_internal.hpp"
+
+namespace orgkit {
+
+Result<std::string> Service::claims(const Actor& actor, const ClaimsOptions& options) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  if (options.max_organizations < 1 || options.max_organizations > 1000) {
+    return fail(Error::invalid("max_organizations", "must be 1-1000"));
+  }
+  ORGKIT_TRY(orgs, my_organizations(actor));  // the active organization first (O6)
+  ORGKIT_TRY(tx, Impl::read(*this));
+  nlohmann::json doc;
+  doc["v"] = 1;
+  doc["sub"] = actor.id.value();
+  doc["tenant"] = actor.tenant.value();
+  doc["active_org"] = nullptr;
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& mo : orgs) {
+    if (list.size() == options.max_organizations) break;
+    if (mo.active) doc["active_org"] = std::to_string(mo.organization.id.value());
+    nlohmann::json entry;
+    entry["id"] = std::to_string(mo.organization.id.value());
+    entry["slug"] = mo.organization.slug;
+    entry["role"] = mo.role;
+    if (options.include_permissions) {
+      ORGKIT_TRY(role, Impl::find_role(*this, *tx, mo.organization.id, mo.role));
+      nlohmann::json perms = nlohmann::json::array();
+      for (std::size_t i = 0; role && i < policy_.permission_names().size(); ++i) {
+        if (role->permissions.test(i)) perms.push_back(policy_.permission_names()[i]);
+      }
+      entry["permissions"] = std::move(perms);
+    }
+    list.push_back(std::move(entry));
+  }
+  doc["truncated"] = orgs.size() > options.max_organizations;
+  doc["orgs"] = std::move(list);
+  return doc.dump();
+}
+
+}  // namespace orgkit

@@ -1,0 +1,171 @@
+// Custom roles per organization (P6): create, rename, change permissions, delete, list.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "service_internal.hpp"
+#include "validate.hpp"
+
+namespace orgkit {
+
+namespace {
+
+constexpr int max_custom_roles = 100;
+
+}  // namespace
+
+// A custom role may never hold a permission its creator does not hold, nor rank above them.
+Result<std::vector<std::string>> Service::Impl::grantable_permissions(
+    const Service& s, const RoleDefinition& actor_role, const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto field = fmt::format("permissions[{}]", i);
+    auto p = s.policy_.permission(names[i]);
+    if (!p) {
+      return fail(Error::invalid(field, fmt::format("unknown permission '{}'", names[i])));
+    }
+    if (!PermissionPolicy::holds(actor_role, *p)) {
+      return fail(Error::denied(field, fmt::format("role '{}' does not hold '{}', so it cannot "
+                                                   "give it to a role (P6)",
+                                                   actor_role.name, names[i])));
+    }
+    if (std::find(out.begin(), out.end(), names[i]) == out.end()) out.push_back(names[i]);
+  }
+  return out;
+}
+
+Result<CustomRole> Service::create_role(const Actor& actor, OrgId org, const CustomRole& spec) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_CHECK(validate::role_name("name", spec.name));
+  if (policy_.find_role(spec.name) != nullptr) {
+    return fail(Error::exists("name", fmt::format("'{}' is a role of the policy", spec.name)));
+  }
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::roles_manage, "manage roles"));
+  ORGKIT_TRY(perms, Impl::grantable_permissions(*this, *a.role, spec.permissions));
+  if (spec.rank > a.role->rank || spec.rank >= policy_.owner_role().rank) {
+    return fail(Error::denied("rank", fmt::format("rank {} is above what role '{}' (rank {}) may "
+                                                  "create (P4)",
+                                                  spec.rank, a.role->name, a.role->rank)));
+  }
+  ORGKIT_TRY(existing, tx->list_custom_roles(org));
+  if (existing.size() >= static_cast<std::size_t>(max_custom_roles)) {
+    return fail(Error::limit("name", fmt::format("an organization has at most {} custom roles",
+                                                 max_custom_roles)));
+  }
+  CustomRole role{spec.name, spec.rank, std::move(perms), clock_->now()};
+  ORGKIT_CHECK(tx->insert_custom_role(org, role));
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "role.created", role.name,
+                           {{"rank", std::nullopt, std::to_string(role.rank)},
+                            {"permissions", std::nullopt, fmt::format("{}", fmt::join(role.permissions, " "))}}));
+  return Impl::commit(*tx, std::move(role));
+}
+
+Result<CustomRole> Service::update_role(const Actor& actor, OrgId org, std::string_view name,
+                                        const CustomRoleUpdate& update) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_CHECK(validate::role_name("role", name));
+  if (update.name) {
+    ORGKIT_CHECK(validate::role_name("name", *update.name));
+    if (policy_.find_role(*update.name) != nullptr) {
+      return fail(Error::exists("name", fmt::format("'{}' is a role of the policy", *update.name)));
+    }
+  }
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::roles_manage, "manage roles"));
+  ORGKIT_TRY(current, tx->find_custom_role(org, name));
+  if (!current) {
+    return fail(Error::not_found("role", fmt::format("the organization has no custom role '{}'",
+                                                     name)));
+  }
+  if (current->rank > a.role->rank) {
+    return fail(Error::denied("role", fmt::format("role '{}' may not change '{}', which ranks "
+                                                  "above it (P4)",
+                                                  a.role->name, current->name)));
+  }
+  CustomRole next = *current;
+  std::vector<FieldChange> changes;
+  if (update.name && *update.name != current->name) {
+    next.name = *update.name;
+    changes.push_back({"name", current->name, next.name});
+  }
+  if (update.permissions) {
+    ORGKIT_TRY(perms, Impl::grantable_permissions(*this, *a.role, *update.permissions));
+    if (perms != current->permissions) {
+      changes.push_back({"permissions", fmt::format("{}", fmt::join(current->permissions, " ")),
+                         fmt::format("{}", fmt::join(perms, " "))});
+      next.permissions = std::move(perms);
+    }
+  }
+  if (changes.empty()) return Impl::commit(*tx, std::move(next));
+  ORGKIT_CHECK(tx->update_custom_role(org, current->name, next));
+  if (next.name != current->name) {
+    ORGKIT_TRY(moved, tx->reassign_role(org, current->name, next.name));
+    (void)moved;
+  }
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "role.updated", next.name, std::move(changes)));
+  return Impl::commit(*tx, std::move(next));
+}
+
+Result<void> Service::delete_role(const Actor& actor, OrgId org, std::string_view name,
+                                  std::optional<std::string> reassign_to) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_CHECK(validate::role_name("role", name));
+  if (reassign_to) ORGKIT_CHECK(validate::role_name("reassign_to", *reassign_to));
+  ORGKIT_TRY(tx, Impl::write(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::roles_manage, "manage roles"));
+  ORGKIT_TRY(current, tx->find_custom_role(org, name));
+  if (!current) {
+    return fail(Error::not_found("role", fmt::format("the organization has no custom role '{}'",
+                                                     name)));
+  }
+  if (current->rank > a.role->rank) {
+    return fail(Error::denied("role", fmt::format("role '{}' may not delete '{}', which ranks "
+                                                  "above it (P4)",
+                                                  a.role->name, current->name)));
+  }
+  ORGKIT_TRY(holders, tx->count_role_holders(org, name));
+  std::vector<FieldChange> changes{{"rank", std::to_string(current->rank), std::nullopt}};
+  if (holders > 0) {
+    if (!reassign_to) {
+      return fail(Error::conflict("role", fmt::format("{} members or API keys hold '{}'; "
+                                                      "reassign them to another role first",
+                                                      holders, name)));
+    }
+    if (*reassign_to == name) {
+      return fail(Error::invalid("reassign_to", "must be another role"));
+    }
+    ORGKIT_TRY(target, Impl::requested_role(*this, *tx, org, "reassign_to", *reassign_to));
+    if (!PermissionPolicy::may_grant(*a.role, *target) || target->owner) {
+      return fail(Error::denied("reassign_to", fmt::format("role '{}' may not grant '{}' (P4)",
+                                                           a.role->name, target->name)));
+    }
+    ORGKIT_TRY(moved, tx->reassign_role(org, name, target->name));
+    changes.push_back({"reassigned_to", std::nullopt, target->name});
+    changes.push_back({"members_moved", std::nullopt, std::to_string(moved)});
+  }
+  ORGKIT_CHECK(tx->delete_custom_role(org, name));
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "role.deleted", std::string(name),
+                           std::move(changes)));
+  return Impl::commit(*tx);
+}
+
+Result<std::vector<RoleInfo>> Service::list_roles(const Actor& actor, OrgId org) {
+  ORGKIT_CHECK(Impl::validate_actor(actor));
+  ORGKIT_TRY(tx, Impl::read(*this));
+  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::members_read, "list roles"));
+  (void)a;
+  std::vector<RoleInfo> out;
+  for (const auto& r : policy_.roles()) {
+    RoleInfo info{r.name, r.rank, {}, false};
+    for (std::size_t i = 0; i < policy_.permission_names().size(); ++i) {
+      if (r.permissions.test(i)) info.permissions.push_back(policy_.permission_names()[i]);
+    }
+    out.push_back(std::move(info));
+  }
+  ORGKIT_TRY(custom, tx->list_custom_roles(org));
+  for (auto& c : custom) out.push_back({std::move(c.name), c.rank, std::move(c.permissions), true});
+  return out;
+}
+
+}  // namespace orgkit
