@@ -98,7 +98,9 @@ class world {
     }
     if (auto ok = (*tx)->commit(); !ok) die("commit", ok.error());
     tx->reset();
-    kit_ = std::make_unique<orgkit::Service>(std::move(*storage));
+    auto kit = orgkit::Service::create(std::move(*storage));
+    if (!kit) die("Service::create", kit.error());
+    kit_ = std::move(*kit);
   }
 
   [[noreturn]] static void die(const char* what, const orgkit::Error& e) {

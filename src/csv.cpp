@@ -25,6 +25,9 @@ std::vector<Record> parse(std::string_view text) {
     }
     Record rec;
     rec.line = line;
+    // Where this record's first line ends: an unclosed quote resumes reading after it.
+    std::size_t first_line_end = i;
+    while (first_line_end < n && !at_line_end(first_line_end)) ++first_line_end;
     std::string field;
     bool done = false;
     while (!done) {
@@ -49,10 +52,15 @@ std::vector<Record> parse(std::string_view text) {
           ++i;
         }
         if (!closed) {
+          // Report it on its own line and go on with the next line, so one stray quote
+          // cannot swallow the rest of the file.
           rec.error = "a quoted field is never closed";
           rec.fields.push_back(field);
-          out.push_back(std::move(rec));
-          return out;
+          line = rec.line;
+          i = first_line_end;
+          if (i < n) i = skip_line_end(i);
+          done = true;
+          break;
         }
         if (i < n && text[i] != ',' && !at_line_end(i)) {
           rec.error = "unexpected text after a closing quote";

@@ -257,16 +257,18 @@ Result<PermissionPolicy> PermissionPolicy::load(const std::string& path) {
 }
 
 std::string PermissionPolicy::to_json() const {
-  json doc;
+  // ordered_json keeps the keys in the order a person reads a policy in.
+  using ojson = nlohmann::ordered_json;
+  ojson doc;
   doc["name"] = name_;
   doc["permissions"] = names_;
-  json roles = json::array();
+  ojson roles = ojson::array();
   const PermissionSet all = all_permissions();
   for (const auto& r : roles_) {
-    json role;
+    ojson role;
     role["name"] = r.name;
     role["rank"] = r.rank;
-    json perms = json::array();
+    ojson perms = ojson::array();
     if (r.permissions == all) {
       perms.push_back("*");
     } else {
@@ -274,20 +276,20 @@ std::string PermissionPolicy::to_json() const {
         if (r.permissions.test(i)) perms.push_back(names_[i]);
       }
     }
-    role["permissions"] = std::move(perms);
     if (r.owner) role["owner"] = true;
     if (r.manages_peers) role["manages_peers"] = true;
+    role["permissions"] = std::move(perms);
     roles.push_back(std::move(role));
   }
   doc["roles"] = std::move(roles);
-  json pairs = json::array();
+  ojson pairs = ojson::array();
   for (const auto& o : ownership_rules_) {
     pairs.push_back({{"own", names_[o.own.index]}, {"all", names_[o.all.index]}});
   }
   doc["ownership_rules"] = std::move(pairs);
-  json mr = json::object();
+  ojson mr = ojson::object();
   if (rules_.role_changes) {
-    json changes = json::array();
+    ojson changes = ojson::array();
     for (const auto& c : *rules_.role_changes) changes.push_back({{"from", c.from}, {"to", c.to}});
     mr["role_changes"] = std::move(changes);
   }

@@ -46,6 +46,9 @@ Result<void> Service::validate_options(const ServiceOptions& options) {
   if (inv.email_expiry < std::chrono::minutes(1) || inv.email_expiry > std::chrono::hours(24 * 365)) {
     return fail(Error::invalid("invitations.email_expiry", "must be 1 minute to 365 days"));
   }
+  if (inv.accept_url_base.empty()) {
+    return fail(Error::invalid("invitations.accept_url_base", "must not be empty"));
+  }
   if (inv.max_csv_rows < 1) return fail(Error::invalid("invitations.max_csv_rows", "must be at least 1"));
   return Impl::check_templates(inv.templates);
 }
@@ -54,7 +57,7 @@ Result<std::unique_ptr<Service>> Service::create(std::unique_ptr<Storage> storag
                                                  ServiceOptions options) {
   if (!storage) return fail(Error::invalid("storage", "must not be null"));
   ORGKIT_CHECK(validate_options(options));
-  return std::make_unique<Service>(std::move(storage), std::move(options));
+  return std::unique_ptr<Service>(new Service(std::move(storage), std::move(options)));
 }
 
 Result<std::unique_ptr<Service>> Service::open_sqlite(const std::string& path,
@@ -64,14 +67,18 @@ Result<std::unique_ptr<Service>> Service::open_sqlite(const std::string& path,
   so.path = path;
   auto storage = orgkit::open_sqlite(so);
   if (!storage) return fail(storage.error());
-  return std::make_unique<Service>(std::move(*storage), std::move(options));
+  return std::unique_ptr<Service>(new Service(std::move(*storage), std::move(options)));
 }
 
 // --- shared steps ----------------------------------------------------------------------
 
 Result<void> Service::Impl::validate_actor(const Actor& actor) {
   ORGKIT_CHECK(validate::host_id("actor.id", actor.id.value()));
-  return validate::host_id("actor.tenant", actor.tenant.value());
+  ORGKIT_CHECK(validate::host_id("actor.tenant", actor.tenant.value()));
+  // Names and emails end up in listings and rendered messages: no control characters.
+  ORGKIT_CHECK(validate::line("actor.display_name", actor.display_name, validate::max_name_chars));
+  if (!actor.email.empty()) ORGKIT_CHECK(validate::email("actor.email", actor.email));
+  return {};
 }
 
 Result<std::unique_ptr<StorageTransaction>> Service::Impl::write(Service& s) {
@@ -278,9 +285,10 @@ Result<void> Service::authorize(const Actor& actor, OrgId org,
   MemberAccess access;
   auto found = storage_->member_access(actor.tenant, org, actor.id, access);
   if (!found) return fail(std::move(found).error());
-  if (!*found) {
-    return fail(Error::denied("org_id", fmt::format("user '{}' is not a member of organization {}",
-                                                    actor.id.value(), org.value())));
+  if (!*found) {  // as everywhere: an organization one is not in does not exist for one
+    return fail(Error::not_found("org_id", fmt::format("no organization {} that user '{}' is a "
+                                                       "member of",
+                                                       org.value(), actor.id.value())));
   }
   if (Impl::grants(*this, access, *p)) return {};
   return fail(Error::denied("permission", fmt::format("user '{}' has role '{}', which lacks '{}'",

@@ -1,5 +1,6 @@
 // Bulk invitations from CSV (I6): one call, one transaction, one result per row.
 #include <array>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -94,6 +95,9 @@ Result<CsvImportResult> Service::import_invitations_csv(const Actor& actor, OrgI
   CsvImportResult result;
   result.rows.reserve(rows);
   std::vector<std::pair<std::size_t, OutgoingMessage>> outbox;
+  // An address repeated in the file refreshes its own invitation: only the last message (the
+  // one with the live token) is sent.
+  std::unordered_map<std::int64_t, std::size_t> outbox_slot;
   for (std::size_t r = 1; r < records.size(); ++r) {
     const csv::Record& rec = records[r];
     CsvRowResult row;
@@ -127,7 +131,8 @@ Result<CsvImportResult> Service::import_invitations_csv(const Actor& actor, OrgI
       inv.invited_by = actor.id;
       inv.created_at = now;
       inv.expires_at = now + expiry;
-      return Impl::issue_email_invitation(*this, *tx, actor, ctx.org, std::move(inv), seats);
+      return Impl::issue_email_invitation(*this, *tx, actor, ctx.org, *ctx.access.role,
+                                          std::move(inv), seats);
     };
     auto issued = attempt();
     if (issued) {
@@ -135,7 +140,13 @@ Result<CsvImportResult> Service::import_invitations_csv(const Actor& actor, OrgI
                                              : CsvRowResult::Outcome::invited;
       row.invitation = issued->issued.invitation.id;
       ++(issued->issued.refreshed ? result.refreshed : result.invited);
-      outbox.emplace_back(result.rows.size(), std::move(issued->message));
+      const auto id = issued->issued.invitation.id.value();
+      if (auto slot = outbox_slot.find(id); slot != outbox_slot.end()) {
+        outbox[slot->second] = {result.rows.size(), std::move(issued->message)};
+      } else {
+        outbox_slot.emplace(id, outbox.size());
+        outbox.emplace_back(result.rows.size(), std::move(issued->message));
+      }
     } else {
       const ErrorCode code = issued.error().code;
       if (code == ErrorCode::storage || code == ErrorCode::unavailable ||

@@ -117,7 +117,7 @@ struct Service::Impl {
   };
   static Result<Issued> issue_email_invitation(Service& s, StorageTransaction& tx,
                                                const Actor& actor, const Organization& org,
-                                               Invitation inv,
+                                               const RoleDefinition& actor_role, Invitation inv,
                                                std::optional<std::int64_t>& seats_taken);
 
   /// The seats `org` uses now (members, plus pending invitations if configured), or nullopt

@@ -51,6 +51,54 @@ struct TemplateValues {
       expires_at, email;
 };
 
+constexpr std::string_view placeholders[] = {"organization", "inviter", "inviter_email",
+                                             "role",         "message", "department",
+                                             "accept_url",   "expires_at", "email"};
+
+// Templates may hold only bare {name} placeholders (and {{ }} for braces): no format specs,
+// so a template can neither fail at render time nor ask for a two-gigabyte field width.
+Result<void> check_template(std::string_view field, std::string_view t) {
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '}') {
+      if (i + 1 < t.size() && t[i + 1] == '}') {
+        ++i;
+        continue;
+      }
+      return fail(Error::invalid(std::string(field), "a lone '}' (write }} for a brace)"));
+    }
+    if (t[i] != '{') continue;
+    if (i + 1 < t.size() && t[i + 1] == '{') {
+      ++i;
+      continue;
+    }
+    const auto close = t.find('}', i);
+    if (close == std::string_view::npos) {
+      return fail(Error::invalid(std::string(field), "a '{' is never closed (write {{ for a brace)"));
+    }
+    const std::string_view name = t.substr(i + 1, close - i - 1);
+    bool known = false;
+    for (auto p : placeholders) known = known || p == name;
+    if (!known) {
+      return fail(Error::invalid(std::string(field),
+                                 fmt::format("unknown placeholder {{{}}}; known: {{organization}} "
+                                             "{{inviter}} {{inviter_email}} {{role}} {{message}} "
+                                             "{{department}} {{accept_url}} {{expires_at}} "
+                                             "{{email}}",
+                                             name)));
+    }
+    i = close;
+  }
+  return {};
+}
+
+// A subject is one line, whatever the values hold (no header injection through a message).
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return s;
+}
+
 std::string render_one(const std::string& tmpl, const TemplateValues& v) {
   return fmt::format(fmt::runtime(tmpl), fmt::arg("organization", v.organization),
                      fmt::arg("inviter", v.inviter), fmt::arg("inviter_email", v.inviter_email),
@@ -65,15 +113,20 @@ Result<OutgoingMessage> render(const MessageTemplates& t, OutgoingMessage::Kind 
   TemplateValues v{org.name,    inviter.display_name.empty() ? inviter.email : inviter.display_name,
                    inviter.email, inv.role, inv.message, inv.department, accept_url,
                    format_time(inv.expires_at), inv.email};
+  TemplateValues subject_values{one_line(v.organization), one_line(v.inviter),
+                                one_line(v.inviter_email), one_line(v.role),
+                                one_line(v.message),      one_line(v.department),
+                                v.accept_url,             v.expires_at,
+                                one_line(v.email)};
   OutgoingMessage m;
   m.kind = kind;
   m.to = inv.email;
   m.org = org.id;
   m.invitation = inv.id;
   try {
-    m.subject = render_one(t.subject, v);
+    m.subject = render_one(t.subject, subject_values);
     m.body = render_one(t.body, v);
-  } catch (const fmt::format_error& e) {
+  } catch (const std::exception& e) {  // fmt::format_error, std::bad_alloc: never escape
     return fail(Error::invalid("invitations.templates", fmt::format("cannot render: {}", e.what())));
   }
   return m;
@@ -94,18 +147,8 @@ Result<std::optional<InvitationId>> decode_invitation_cursor(const std::string& 
 }  // namespace
 
 Result<void> Service::Impl::check_templates(const MessageTemplates& templates) {
-  TemplateValues v;
-  try {
-    (void)render_one(templates.subject, v);
-  } catch (const fmt::format_error& e) {
-    return fail(Error::invalid("invitations.templates.subject", e.what()));
-  }
-  try {
-    (void)render_one(templates.body, v);
-  } catch (const fmt::format_error& e) {
-    return fail(Error::invalid("invitations.templates.body", e.what()));
-  }
-  return {};
+  ORGKIT_CHECK(check_template("invitations.templates.subject", templates.subject));
+  return check_template("invitations.templates.body", templates.body);
 }
 
 Result<std::optional<std::int64_t>> Service::Impl::seats_taken(const Service& s,
@@ -123,7 +166,7 @@ Result<std::optional<std::int64_t>> Service::Impl::seats_taken(const Service& s,
 
 Result<Service::Impl::Issued> Service::Impl::issue_email_invitation(
     Service& s, StorageTransaction& tx, const Actor& actor, const Organization& org,
-    Invitation inv, std::optional<std::int64_t>& seats) {
+    const RoleDefinition& actor_role, Invitation inv, std::optional<std::int64_t>& seats) {
   const std::string key = email_key(inv.email);
   ORGKIT_TRY(member, tx.find_membership_by_email(org.id, key));
   if (member) {
@@ -142,7 +185,21 @@ Result<Service::Impl::Issued> Service::Impl::issue_email_invitation(
     if (*seats + 1 > *plan->max_members) return fail(seat_error(s, *plan, *seats));
     if (s.plans_.pending_invitations_use_seats) ++*seats;
   }
+  if (previous) {
+    // Renewing replaces the earlier invitation, so the actor must be allowed to manage it
+    // (P4): an admin cannot overwrite an owner's invitation to an owner.
+    ORGKIT_TRY(previous_role, find_role(s, tx, org.id, previous->role));
+    if (previous_role && !PermissionPolicy::may_grant(actor_role, *previous_role)) {
+      return fail(Error::denied("email", fmt::format("a pending invitation to '{}' as '{}' "
+                                                     "exists, which role '{}' may not change (P4)",
+                                                     inv.email, previous->role, actor_role.name)));
+    }
+  }
+  // Render before writing: a message that cannot be rendered leaves nothing behind.
   Issued out;
+  out.issued.accept_url = s.invitations_.accept_url_base + token.text;
+  ORGKIT_TRY(note, render(s.invitations_.templates, OutgoingMessage::Kind::invitation, org, actor,
+                          inv, out.issued.accept_url));
   if (previous) {
     // I8: a second invitation to the same address renews the pending one, never twins it.
     inv.id = previous->id;
@@ -160,9 +217,7 @@ Result<Service::Impl::Issued> Service::Impl::issue_email_invitation(
                         {"role", std::nullopt, inv.role},
                         {"expires_at", std::nullopt, format_time(inv.expires_at)}}));
   }
-  out.issued.accept_url = s.invitations_.accept_url_base + token.text;
-  ORGKIT_TRY(note, render(s.invitations_.templates, OutgoingMessage::Kind::invitation, org, actor,
-                          inv, out.issued.accept_url));
+  note.invitation = inv.id;
   out.message = std::move(note);
   out.issued.invitation = std::move(inv);
   out.issued.token = std::move(token.text);
@@ -196,7 +251,8 @@ Result<IssuedInvitation> Service::invite(const Actor& actor, OrgId org,
   inv.created_at = now;
   inv.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(expiry);
   ORGKIT_TRY(seats, Impl::seats_taken(*this, *tx, ctx.org));
-  ORGKIT_TRY(out, Impl::issue_email_invitation(*this, *tx, actor, ctx.org, std::move(inv), seats));
+  ORGKIT_TRY(out, Impl::issue_email_invitation(*this, *tx, actor, ctx.org, *ctx.access.role,
+                                               std::move(inv), seats));
   ORGKIT_CHECK(tx->commit());
   if (notifier_) {
     if (auto sent = notifier_->deliver(out.message); !sent) {
@@ -390,18 +446,24 @@ Result<IssuedInvitation> Service::resend_invitation(const Actor& actor, OrgId or
     return fail(Error::conflict("invitation_id", "a link cannot be resent; create a new link"));
   }
   ORGKIT_TRY(organization, Impl::organization(*tx, actor, org));
+  ORGKIT_TRY(member, tx->find_membership_by_email(org, email_key(inv.email)));
+  if (member) {
+    return fail(Error::exists("email", fmt::format("'{}' has become a member; the invitation is "
+                                                   "not needed (I8)",
+                                                   inv.email)));
+  }
   const Timestamp now = clock_->now();
   if (inv.expires_at <= now) ORGKIT_CHECK(Impl::ensure_seat(*this, *tx, organization, true));
   const Timestamp old_expiry = inv.expires_at;
   inv.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(
                              invitations_.email_expiry);
-  ORGKIT_CHECK(tx->reissue_invitation(inv.id, inv, token.hash));
-  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "invitation.resent", inv.email,
-                           {{"expires_at", format_time(old_expiry), format_time(inv.expires_at)}}));
   IssuedInvitation issued;
   issued.accept_url = invitations_.accept_url_base + token.text;
   ORGKIT_TRY(note, render(invitations_.templates, OutgoingMessage::Kind::resend, organization,
                           actor, inv, issued.accept_url));
+  ORGKIT_CHECK(tx->reissue_invitation(inv.id, inv, token.hash));
+  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "invitation.resent", inv.email,
+                           {{"expires_at", format_time(old_expiry), format_time(inv.expires_at)}}));
   ORGKIT_CHECK(tx->commit());
   issued.invitation = std::move(inv);
   issued.token = std::move(token.text);

@@ -310,6 +310,12 @@ Result<void> Service::transfer_ownership(const Actor& actor, OrgId org, const Us
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::ownership_transfer,
                              "transfer ownership (O8)"));
+  // O8 names owners, whatever a custom policy grants: only an owner hands ownership on.
+  if (!a.role->owner) {
+    return fail(Error::denied("permission", fmt::format("only an owner can transfer ownership; "
+                                                        "'{}' is {} (O8)",
+                                                        actor.id.value(), a.role->name)));
+  }
   ORGKIT_TRY(keep_role,
              Impl::requested_role(*this, *tx, org, "previous_owner_role", previous_owner_role));
   ORGKIT_TRY(target, tx->find_membership(actor.tenant, org, new_owner));

@@ -165,6 +165,16 @@ Result<std::string> optional_email(std::string_view field, std::string_view raw)
   return email(field, raw);
 }
 
+Result<std::string> line(std::string_view field, std::string_view s, std::size_t max_chars) {
+  if (!is_utf8(s)) return fail(invalid(field, "must be valid UTF-8"));
+  std::string t = trim(s);
+  if (has_control(t)) return fail(invalid(field, "must be one line without control characters"));
+  if (utf8_length(t) > max_chars) {
+    return fail(invalid(field, fmt::format("must be at most {} characters", max_chars)));
+  }
+  return t;
+}
+
 Result<void> host_id(std::string_view field, std::string_view id) {
   if (id.empty()) return fail(invalid(field, "must not be empty"));
   if (id.size() > max_id_bytes) {
@@ -178,6 +188,13 @@ Result<void> host_id(std::string_view field, std::string_view id) {
 
 Result<std::string> text(std::string_view field, std::string_view s, std::size_t max_chars) {
   if (!is_utf8(s)) return fail(invalid(field, "must be valid UTF-8"));
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n' && c != '\r' && c != '\t') || u == 0x7F) {
+      return fail(invalid(field, "must not contain control characters other than line breaks "
+                                 "and tabs"));
+    }
+  }
   std::string t = trim(s);
   if (utf8_length(t) > max_chars) {
     return fail(invalid(field, fmt::format("must be at most {} characters", max_chars)));

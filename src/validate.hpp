@@ -46,9 +46,14 @@ Result<std::string> optional_email(std::string_view field, std::string_view emai
 /// A host id (user or tenant): 1-255 bytes, valid UTF-8, no control characters.
 Result<void> host_id(std::string_view field, std::string_view id);
 
-/// Free text such as a description: at most `max_chars` characters, valid UTF-8.
+/// Free text such as a description: at most `max_chars` characters, valid UTF-8, no control
+/// characters other than line breaks and tabs. Returns it trimmed.
 Result<std::string> text(std::string_view field, std::string_view text,
                          std::size_t max_chars = max_text_chars);
+
+/// A single line such as a display name: at most `max_chars` characters, valid UTF-8, no
+/// control characters at all (it may end up in an email subject). Returns it trimmed.
+Result<std::string> line(std::string_view field, std::string_view text, std::size_t max_chars);
 
 /// Metadata: at most 50 entries; keys 1-64 chars of [A-Za-z0-9_.-]; values are text.
 Result<void> metadata(std::string_view field, const std::map<std::string, std::string>& md);

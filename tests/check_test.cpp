@@ -63,6 +63,39 @@ TEST_CASE("a role change takes effect on the next check (no stale allow)", "[P2]
   CHECK_FALSE(may(f, admin, org.id, "resources:read"));
 }
 
+TEST_CASE("a role changed through another instance is seen by the next check", "[P2][check]") {
+  // Two Services on one file stand for two processes. The reading instance keeps its pooled
+  // connection between calls; it must not answer from an old snapshot (PITFALLS 12).
+  test::TempFile file("orgkit-stale");
+  auto a = Service::open_sqlite(file.path());
+  auto b = Service::open_sqlite(file.path());
+  REQUIRE_OK(a);
+  REQUIRE_OK(b);
+  auto owner = Fixture::user("owner");
+  auto admin = Fixture::user("admin");
+  NewOrganization spec;
+  spec.name = "Acme";
+  auto org = (*a)->create_organization(owner, spec);
+  REQUIRE_OK(org);
+  REQUIRE_OK((*a)->add_member(owner, org->id, {admin.id, admin.email, "", "admin"}));
+  for (int round = 0; round < 3; ++round) {
+    // Reads that stop at their first row are what used to pin a snapshot.
+    REQUIRE_OK((*a)->get_membership(admin, org->id, admin.id));
+    REQUIRE_OK((*a)->list_members(owner, org->id));
+    auto before = (*a)->check(admin, org->id, "members:remove");
+    REQUIRE_OK(before);
+    CHECK(*before == (round % 2 == 0));
+    REQUIRE_OK((*b)->change_member_role(owner, org->id, admin.id,
+                                        round % 2 == 0 ? "viewer" : "admin"));
+    auto after = (*a)->check(admin, org->id, "members:remove");
+    REQUIRE_OK(after);
+    CHECK(*after == (round % 2 != 0));
+    auto membership = (*a)->get_membership(owner, org->id, admin.id);
+    REQUIRE_OK(membership);
+    CHECK(membership->role == (round % 2 == 0 ? "viewer" : "admin"));
+  }
+}
+
 TEST_CASE("resource ownership: manage_own only on one's own, manage_all on any", "[P7][check]") {
   Fixture f;
   auto owner = Fixture::user("owner");
@@ -111,8 +144,9 @@ TEST_CASE("authorize explains a denial", "[P2][E1][check]") {
   REQUIRE_ERROR(denied, ErrorCode::permission_denied);
   CHECK(denied.error().message.find("member") != std::string::npos);
   CHECK(denied.error().message.find("members:invite") != std::string::npos);
+  // Not a member: the organization is invisible, as everywhere (no existence leak).
   REQUIRE_ERROR(f.kit->authorize(Fixture::user("x"), org.id, "members:invite"),
-                ErrorCode::permission_denied);
+                ErrorCode::not_found);
   REQUIRE_ERROR(f.kit->authorize(owner, org.id, "nope:nope"), ErrorCode::invalid_argument);
 }
 

@@ -4,6 +4,8 @@
 
 #include "csv.hpp"
 
+#include <algorithm>
+
 using namespace orgkit;
 using test::Fixture;
 
@@ -98,7 +100,30 @@ TEST_CASE("import: a result per row; one bad row does not stop the others", "[I6
   CHECK(result->refreshed == 1);
   CHECK(result->failed == 5);
   CHECK(t.pending() == 3);
-  CHECK(t.f.notifier->messages().size() == 4);
+  // One message per invitation: the repeated address gets only the refreshed one, whose
+  // link works (the first token was replaced).
+  const auto sent = t.f.notifier->messages();
+  REQUIRE(sent.size() == 3);
+  const auto to_alice = std::find_if(sent.begin(), sent.end(), [](const OutgoingMessage& m) {
+    return m.to == "ALICE@company.com";
+  });
+  REQUIRE(to_alice != sent.end());
+  const auto token = to_alice->body.substr(to_alice->body.find("oki_"), 47);
+  REQUIRE_OK(t.f.kit->accept_invitation(
+      Actor{UserId("alice"), "alice@company.com", "", default_tenant()}, token));
+}
+
+TEST_CASE("import: a stray quote fails its own line only", "[I6]") {
+  Import t;
+  auto r = t.f.kit->import_invitations_csv(
+      t.admin, t.org.id, "email,role\n\"a@x.test,member\nb@x.test,member\nc@x.test,viewer\n");
+  REQUIRE_OK(r);
+  REQUIRE(r->rows.size() == 3);
+  CHECK(r->rows[0].outcome == CsvRowResult::Outcome::failed);
+  CHECK(r->rows[0].line == 2);
+  CHECK(r->rows[1].outcome == CsvRowResult::Outcome::invited);
+  CHECK(r->rows[1].line == 3);
+  CHECK(r->rows[2].outcome == CsvRowResult::Outcome::invited);
 }
 
 TEST_CASE("import: column order is free; department and message are optional", "[I6]") {

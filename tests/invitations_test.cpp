@@ -510,3 +510,61 @@ TEST_CASE("message templates are checked when the service is created", "[I1]") {
   REQUIRE(f.notifier->messages().size() == 1);
   CHECK(f.notifier->messages()[0].subject == "{Acme} Acme: viewer for dana@example.com");
 }
+
+TEST_CASE("inviter names cannot inject headers; templates take bare placeholders only",
+          "[I1][E2]") {
+  Invitations t;
+  Actor eve = t.admin;
+  eve.display_name = "Eve\r\nBcc: everyone@victim.test";
+  auto injected = t.f.kit->invite(eve, t.org.id, Invitations::to("x@example.com"));
+  REQUIRE_ERROR(injected, ErrorCode::invalid_argument);
+  CHECK(injected.error().field == "actor.display_name");
+
+  // A multi-line message is fine in the body but never breaks the subject line.
+  ServiceOptions o;
+  o.invitations.templates.subject = "{inviter}: {message}";
+  Fixture f(o);
+  auto owner = Fixture::user("owner");
+  auto org = f.org(owner);
+  InviteRequest r = Invitations::to("dana@example.com");
+  r.message = "line one\r\nBcc: x@y.test";
+  REQUIRE_OK(f.kit->invite(owner, org.id, r));
+  REQUIRE(f.notifier->messages().size() == 1);
+  CHECK(f.notifier->messages()[0].subject.find_first_of("\r\n") == std::string::npos);
+
+  for (const char* bad : {"{organization:>2000000000}", "{role!r}", "{0}", "{}", "a } b",
+                          "{organization"}) {
+    INFO(bad);
+    ServiceOptions b;
+    b.invitations.templates.body = bad;
+    auto storage = open_sqlite(SqliteOptions{});
+    REQUIRE_OK(storage);
+    auto refused = Service::create(std::move(*storage), b);
+    REQUIRE_ERROR(refused, ErrorCode::invalid_argument);
+    CHECK(refused.error().field == "invitations.templates.body");
+  }
+}
+
+TEST_CASE("re-inviting cannot overwrite an invitation above one's rank", "[I8][P4]") {
+  Invitations t;
+  auto to_owner = t.f.kit->invite(t.owner, t.org.id, Invitations::to("dana@example.com", "owner"));
+  REQUIRE_OK(to_owner);
+  auto overwrite = t.f.kit->invite(t.admin, t.org.id, Invitations::to("dana@example.com", "viewer"));
+  REQUIRE_ERROR(overwrite, ErrorCode::permission_denied);
+  // The owner's invitation still works.
+  auto accepted = t.f.kit->accept_invitation(Invitations::invitee("dana", "dana@example.com"),
+                                             to_owner->token);
+  REQUIRE_OK(accepted);
+  CHECK(accepted->membership.role == "owner");
+}
+
+TEST_CASE("an invitation is not resent to someone who became a member", "[I8][I4]") {
+  Invitations t;
+  auto issued = t.f.kit->invite(t.admin, t.org.id, Invitations::to("dana@example.com"));
+  REQUIRE_OK(issued);
+  REQUIRE_OK(t.f.kit->add_member(t.owner, t.org.id,
+                                 {UserId("dana"), "dana@example.com", "Dana", "viewer"}));
+  auto resent = t.f.kit->resend_invitation(t.admin, t.org.id, issued->invitation.id);
+  REQUIRE_ERROR(resent, ErrorCode::already_exists);
+  CHECK(resent.error().field == "email");
+}

@@ -354,6 +354,37 @@ TEST_CASE("transfer ownership: only an owner can", "[O8]") {
   REQUIRE_ERROR(f.kit->transfer_ownership(member, org.id, member.id), ErrorCode::invalid_argument);
 }
 
+TEST_CASE("only an owner transfers ownership, even when a policy grants the permission", "[O8]") {
+  // A custom policy that (wrongly) gives admins ownership:transfer.
+  const auto& std_policy = PermissionPolicy::standard();
+  PolicyBuilder b;
+  for (const auto& name : std_policy.permission_names()) b.permission(name);
+  for (const auto& role : std_policy.roles()) {
+    RoleSpec spec{role.name, role.rank, {}, role.owner, role.manages_peers};
+    for (std::size_t i = 0; i < std_policy.permission_names().size(); ++i) {
+      if (role.permissions.test(i)) spec.permissions.push_back(std_policy.permission_names()[i]);
+    }
+    if (role.name == "admin") spec.permissions.emplace_back("ownership:transfer");
+    b.role(spec);
+  }
+  auto policy = b.build();
+  REQUIRE_OK(policy);
+  ServiceOptions o;
+  o.policy = *policy;
+  Fixture f(o);
+  auto owner = Fixture::user("owner");
+  auto admin = Fixture::user("admin");
+  auto member = Fixture::user("member");
+  auto org = f.org(owner);
+  f.add(owner, org.id, admin, "admin");
+  f.add(owner, org.id, member, "member");
+  auto grab = f.kit->transfer_ownership(admin, org.id, member.id, "owner");
+  REQUIRE_ERROR(grab, ErrorCode::permission_denied);
+  CHECK(grab.error().message.find("O8") != std::string::npos);
+  CHECK(f.kit->get_membership(owner, org.id, admin.id)->role == "admin");
+  CHECK(f.kit->get_membership(owner, org.id, member.id)->role == "member");
+}
+
 TEST_CASE("tenants: slugs unique per tenant, nothing visible across", "[O9]") {
   Fixture f;
   auto alice_a = Fixture::user("alice", "tenant-a");

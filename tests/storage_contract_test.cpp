@@ -181,6 +181,21 @@ TEST_CASE("open_sqlite refuses bad options and foreign files", "[storage][E2]") 
   REQUIRE_ERROR(opened, ErrorCode::storage);
   CHECK(opened.error().message.find("not a database") != std::string::npos);
 
+  // Another application's SQLite database is not taken over.
+  TempFile foreign("orgkit-foreign");
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(foreign.path().c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE app_users (id INTEGER)", nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
+    sqlite3_close(db);
+  }
+  SqliteOptions foreign_options;
+  foreign_options.path = foreign.path();
+  auto taken_over = open_sqlite(foreign_options);
+  REQUIRE_ERROR(taken_over, ErrorCode::storage);
+  CHECK(taken_over.error().message.find("another application") != std::string::npos);
+
   SqliteOptions missing_dir;
   missing_dir.path = "/nonexistent-orgkit-dir/x.db";
   REQUIRE_ERROR(open_sqlite(missing_dir), ErrorCode::storage);

@@ -91,9 +91,6 @@ class Service {
   /// Checks options as create() does.
   [[nodiscard]] static Result<void> validate_options(const ServiceOptions& options);
 
-  /// A Service without the option checks of create(): for options known to be valid.
-  explicit Service(std::unique_ptr<Storage> storage, ServiceOptions options = {});
-
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
   ~Service();
@@ -313,6 +310,9 @@ class Service {
   std::shared_ptr<Notifier> notifier_;
   PlanSettings plans_;
   InvitationSettings invitations_;
+
+  // Only create() and open_sqlite() construct, after checking storage and options.
+  Service(std::unique_ptr<Storage> storage, ServiceOptions options);
 };
 
 }  // namespace orgkit

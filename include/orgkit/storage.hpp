@@ -19,7 +19,8 @@
 // is taken (field names the key), unavailable when the store stayed busy longer than its
 // timeout, storage for anything else. Messages never contain SQL text.
 //
-// Growing the interface: methods added after version 0.1 get a default body that returns
+// Growing the interface: methods added after version 0.1 (invitations in 0.2; custom roles,
+// API keys and member_access in 0.3) get a default body that returns
 // ErrorCode::not_supported, so existing implementations keep compiling.
 #pragma once
 

@@ -3,10 +3,10 @@
 #pragma once
 
 #define ORGKIT_VERSION_MAJOR 0
-#define ORGKIT_VERSION_MINOR 1
+#define ORGKIT_VERSION_MINOR 3
 #define ORGKIT_VERSION_PATCH 0
 
 namespace orgkit {
-/// "0.1.0"
-inline constexpr const char* version_string = "0.1.0";
+/// "0.3.0"
+inline constexpr const char* version_string = "0.3.0";
 }  // namespace orgkit

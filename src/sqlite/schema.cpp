@@ -175,6 +175,15 @@ Result<void> migrate(SQLite::Database& db) {
                             "understands ({}); upgrade orgkit",
                             version, sqlite_schema_version)));
   }
+  if (version == 0) {
+    // A new file has no tables; one with tables but no orgkit version belongs to someone else.
+    const int tables = db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'table'").getInt();
+    if (tables > 0) {
+      return fail(Error{ErrorCode::storage, "path",
+                        "the file is a SQLite database of another application, not an orgkit "
+                        "database; orgkit will not add its tables to it"});
+    }
+  }
   for (const auto& m : migrations) {
     if (m.to_version <= version) continue;
     db.exec(m.sql);

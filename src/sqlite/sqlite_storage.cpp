@@ -145,6 +145,9 @@ class Pool {
 
   void release(std::unique_ptr<Connection> c) {
     c->reset_all();  // backstop: no connection goes back to the pool holding a snapshot
+    // Nor holding a transaction (say, BEGIN succeeded and what followed threw): it would
+    // keep the write lock from every other connection and process.
+    if (sqlite3_get_autocommit(c->db.getHandle()) == 0) (void)c->db.tryExec("ROLLBACK");
     {
       std::lock_guard<std::mutex> lock(mutex_);
       idle_.push_back(std::move(c));

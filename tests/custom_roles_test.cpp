@@ -1,0 +1,156 @@
+// Custom roles per organization (P6): create, rename, change permissions, delete (refused
+// while held, or with reassignment), list; never a permission the creator lacks.
+#include "support/test_support.hpp"
+
+using namespace orgkit;
+using test::Fixture;
+
+namespace {
+
+struct Roles {
+  Fixture f;
+  Actor owner = Fixture::user("owner");
+  Actor admin = Fixture::user("admin");
+  Actor member = Fixture::user("member");
+  Organization org;
+  Roles() {
+    org = f.org(owner);
+    f.add(owner, org.id, admin, "admin");
+    f.add(owner, org.id, member, "member");
+  }
+  static CustomRole role(const std::string& name, int rank, std::vector<std::string> perms) {
+    CustomRole r;
+    r.name = name;
+    r.rank = rank;
+    r.permissions = std::move(perms);
+    return r;
+  }
+  bool may(const Actor& a, std::string_view perm) {
+    auto r = f.kit->check(a, org.id, perm);
+    REQUIRE_OK(r);
+    return *r;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("create a custom role and assign it", "[P6]") {
+  Roles t;
+  auto lead = t.f.kit->create_role(t.admin, t.org.id,
+                                   Roles::role("team-lead", 30, {"members:read", "members:invite",
+                                                                 "resources:manage_all"}));
+  REQUIRE_OK(lead);
+  REQUIRE_OK(t.f.kit->change_member_role(t.admin, t.org.id, t.member.id, "team-lead"));
+  CHECK(t.may(t.member, "members:invite"));
+  CHECK(t.may(t.member, "resources:manage_all"));
+  CHECK_FALSE(t.may(t.member, "members:remove"));
+  CHECK_FALSE(t.may(t.member, "resources:create"));
+
+  auto roles = t.f.kit->list_roles(t.member, t.org.id);
+  REQUIRE_OK(roles);
+  REQUIRE(roles->size() == 5);
+  CHECK(roles->back().name == "team-lead");
+  CHECK(roles->back().custom);
+
+  SECTION("scoped to its organization only") {
+    auto other = t.f.org(t.owner, "Other");
+    REQUIRE_ERROR(t.f.kit->add_member(t.owner, other.id,
+                                      {UserId("x"), "x@example.com", "", "team-lead"}),
+                  ErrorCode::not_found);
+  }
+  SECTION("a team lead can invite to their own role, not above it (P4)") {
+    InviteRequest r;
+    r.email = "new@example.com";
+    r.role = "team-lead";
+    REQUIRE_OK(t.f.kit->invite(t.member, t.org.id, r));
+    r.role = "admin";
+    REQUIRE_ERROR(t.f.kit->invite(t.member, t.org.id, r), ErrorCode::permission_denied);
+  }
+}
+
+TEST_CASE("a custom role never holds what its creator lacks", "[P6]") {
+  Roles t;
+  auto billing = t.f.kit->create_role(t.admin, t.org.id,
+                                      Roles::role("treasurer", 20, {"billing:manage"}));
+  REQUIRE_ERROR(billing, ErrorCode::permission_denied);
+  CHECK(billing.error().field == "permissions[0]");
+  REQUIRE_ERROR(t.f.kit->create_role(t.admin, t.org.id, Roles::role("boss", 60, {})),
+                ErrorCode::permission_denied);  // ranks above the admin
+  REQUIRE_ERROR(t.f.kit->create_role(t.member, t.org.id, Roles::role("x", 1, {})),
+                ErrorCode::permission_denied);  // no roles:manage
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id,
+                                  Roles::role("treasurer", 40, {"billing:manage"})));
+  REQUIRE_OK(t.f.kit->create_role(t.admin, t.org.id, Roles::role("helper", 10, {"members:read"})));
+  auto raise = t.f.kit->update_role(t.admin, t.org.id, "helper",
+                                    CustomRoleUpdate{std::nullopt,
+                                                     std::vector<std::string>{"ownership:transfer"}});
+  REQUIRE_ERROR(raise, ErrorCode::permission_denied);
+}
+
+TEST_CASE("bad custom role input", "[P6][E2]") {
+  Roles t;
+  auto taken = t.f.kit->create_role(t.owner, t.org.id, Roles::role("admin", 10, {}));
+  REQUIRE_ERROR(taken, ErrorCode::already_exists);
+  CHECK(taken.error().field == "name");
+  REQUIRE_ERROR(t.f.kit->create_role(t.owner, t.org.id, Roles::role("Team Lead", 10, {})),
+                ErrorCode::invalid_argument);
+  auto unknown = t.f.kit->create_role(t.owner, t.org.id, Roles::role("x", 10, {"docs:fly"}));
+  REQUIRE_ERROR(unknown, ErrorCode::invalid_argument);
+  CHECK(unknown.error().field == "permissions[0]");
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, Roles::role("x", 10, {})));
+  REQUIRE_ERROR(t.f.kit->create_role(t.owner, t.org.id, Roles::role("x", 10, {})),
+                ErrorCode::already_exists);
+  REQUIRE_ERROR(t.f.kit->update_role(t.owner, t.org.id, "ghost", {}), ErrorCode::not_found);
+  REQUIRE_ERROR(t.f.kit->delete_role(t.owner, t.org.id, "ghost"), ErrorCode::not_found);
+  REQUIRE_ERROR(t.f.kit->delete_role(t.owner, t.org.id, "admin"), ErrorCode::not_found);
+}
+
+TEST_CASE("rename and change permissions; holders follow", "[P6]") {
+  Roles t;
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, Roles::role("editor", 15, {"resources:read"})));
+  REQUIRE_OK(t.f.kit->change_member_role(t.owner, t.org.id, t.member.id, "editor"));
+  CHECK_FALSE(t.may(t.member, "resources:create"));
+  CustomRoleUpdate u;
+  u.name = "writer";
+  u.permissions = std::vector<std::string>{"resources:read", "resources:create"};
+  auto updated = t.f.kit->update_role(t.admin, t.org.id, "editor", u);
+  REQUIRE_OK(updated);
+  CHECK(updated->name == "writer");
+  CHECK(t.f.kit->get_membership(t.owner, t.org.id, t.member.id)->role == "writer");
+  CHECK(t.may(t.member, "resources:create"));  // no stale answer after the change
+  auto actions = t.f.actions(t.owner, t.org.id);
+  CHECK(actions.front() == "role.updated");
+}
+
+TEST_CASE("delete: refused while held, or with an explicit reassignment", "[P6]") {
+  Roles t;
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, Roles::role("editor", 15, {"resources:read"})));
+  REQUIRE_OK(t.f.kit->change_member_role(t.owner, t.org.id, t.member.id, "editor"));
+  auto held = t.f.kit->delete_role(t.admin, t.org.id, "editor");
+  REQUIRE_ERROR(held, ErrorCode::conflict);
+  CHECK(held.error().message.find("reassign") != std::string::npos);
+  REQUIRE_ERROR(t.f.kit->delete_role(t.admin, t.org.id, "editor", std::string("owner")),
+                ErrorCode::permission_denied);
+  REQUIRE_ERROR(t.f.kit->delete_role(t.admin, t.org.id, "editor", std::string("ghost")),
+                ErrorCode::not_found);
+  CHECK(t.f.kit->get_membership(t.owner, t.org.id, t.member.id)->role == "editor");
+  REQUIRE_OK(t.f.kit->delete_role(t.admin, t.org.id, "editor", std::string("viewer")));
+  CHECK(t.f.kit->get_membership(t.owner, t.org.id, t.member.id)->role == "viewer");
+  auto roles = t.f.kit->list_roles(t.owner, t.org.id);
+  REQUIRE_OK(roles);
+  CHECK(roles->size() == 4);
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, Roles::role("unused", 1, {})));
+  REQUIRE_ERROR(t.f.kit->delete_role(t.member, t.org.id, "unused"), ErrorCode::permission_denied);
+  REQUIRE_OK(t.f.kit->delete_role(t.owner, t.org.id, "unused"));
+}
+
+TEST_CASE("deleting an organization deletes its custom roles", "[P6][O5]") {
+  Roles t;
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, Roles::role("editor", 15, {})));
+  REQUIRE_OK(t.f.kit->delete_organization(t.owner, t.org.id));
+  auto tx = t.f.storage->begin(TransactionMode::read);
+  REQUIRE_OK(tx);
+  auto roles = (*tx)->list_custom_roles(t.org.id);
+  REQUIRE_OK(roles);
+  CHECK(roles->empty());
+}
