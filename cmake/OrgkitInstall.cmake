@@ -29,6 +29,9 @@ install(FILES "${PROJECT_BINARY_DIR}/orgkitConfig.cmake"
               "${PROJECT_SOURCE_DIR}/cmake/Findsodium.cmake"
         DESTINATION ${ORGKIT_CMAKE_DIR})
 install(FILES LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/orgkit)
+# The standard policy and one policy per product document, as files a host can start from.
+install(DIRECTORY examples/policies/ DESTINATION ${CMAKE_INSTALL_DATADIR}/orgkit/policies
+        FILES_MATCHING PATTERN "*.json")
 
 # The build tree is a usable package too (orgkit_DIR=<build dir>), with the same modules.
 configure_file(cmake/Findsodium.cmake "${PROJECT_BINARY_DIR}/Findsodium.cmake" COPYONLY)

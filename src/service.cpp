@@ -35,9 +35,7 @@ Result<void> Service::validate_options(const ServiceOptions& options) {
     }
   }
   if (!plans.default_plan.empty() || !plans.plans.empty()) {
-    bool known = false;
-    for (const auto& p : plans.plans) known = known || p.name == plans.default_plan;
-    if (!known) {
+    if (Impl::find_plan(plans, plans.default_plan) == nullptr) {
       return fail(Error::invalid("plans.default_plan",
                                  fmt::format("'{}' is not one of the plans", plans.default_plan)));
     }
@@ -195,16 +193,17 @@ Result<void> Service::Impl::audit(Service& s, StorageTransaction& tx, const Acto
   return {};
 }
 
-const Plan* Service::Impl::plan_for(const Service& s, const Organization& org) {
-  if (s.plans_.plans.empty()) return nullptr;
-  const std::string& name = org.plan.empty() ? s.plans_.default_plan : org.plan;
-  for (const auto& p : s.plans_.plans) {
+const Plan* Service::Impl::find_plan(const PlanSettings& plans, std::string_view name) {
+  for (const auto& p : plans.plans) {
     if (p.name == name) return &p;
   }
-  for (const auto& p : s.plans_.plans) {
-    if (p.name == s.plans_.default_plan) return &p;
-  }
   return nullptr;
+}
+
+const Plan* Service::Impl::plan_for(const Service& s, const Organization& org) {
+  if (s.plans_.plans.empty()) return nullptr;
+  const Plan* plan = find_plan(s.plans_, org.plan);
+  return plan != nullptr ? plan : find_plan(s.plans_, s.plans_.default_plan);
 }
 
 Error Service::Impl::seat_error(const Service& s, const Plan& plan, std::int64_t taken) {
@@ -218,14 +217,10 @@ Error Service::Impl::seat_error(const Service& s, const Plan& plan, std::int64_t
 
 Result<void> Service::Impl::ensure_seat(const Service& s, StorageTransaction& tx,
                                         const Organization& org, bool count_pending) {
-  const Plan* plan = plan_for(s, org);
-  if (plan == nullptr || !plan->max_members) return {};
-  ORGKIT_TRY(taken, tx.count_memberships(org.id, std::nullopt));
-  if (count_pending && s.plans_.pending_invitations_use_seats) {
-    ORGKIT_TRY(pending, tx.count_pending_invitations(org.id, s.clock_->now()));
-    taken += pending;
+  ORGKIT_TRY(taken, seats_taken(s, tx, org, count_pending));
+  if (taken && *taken + 1 > *plan_for(s, org)->max_members) {
+    return fail(seat_error(s, *plan_for(s, org), *taken));
   }
-  if (taken + 1 > *plan->max_members) return fail(seat_error(s, *plan, taken));
   return {};
 }
 

@@ -12,22 +12,24 @@ Result<std::string> Service::claims(const Actor& actor, const ClaimsOptions& opt
   }
   ORGKIT_TRY(orgs, my_organizations(actor));  // the active organization first (O6)
   ORGKIT_TRY(tx, Impl::read(*this));
-  nlohmann::json doc;
+  // ordered_json: the documented key order, stable from one token to the next.
+  nlohmann::ordered_json doc;
   doc["v"] = 1;
   doc["sub"] = actor.id.value();
   doc["tenant"] = actor.tenant.value();
   doc["active_org"] = nullptr;
-  nlohmann::json list = nlohmann::json::array();
+  doc["truncated"] = orgs.size() > options.max_organizations;
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& mo : orgs) {
     if (list.size() == options.max_organizations) break;
     if (mo.active) doc["active_org"] = std::to_string(mo.organization.id.value());
-    nlohmann::json entry;
+    nlohmann::ordered_json entry;
     entry["id"] = std::to_string(mo.organization.id.value());
     entry["slug"] = mo.organization.slug;
     entry["role"] = mo.role;
     if (options.include_permissions) {
       ORGKIT_TRY(role, Impl::find_role(*this, *tx, mo.organization.id, mo.role));
-      nlohmann::json perms = nlohmann::json::array();
+      nlohmann::ordered_json perms = nlohmann::ordered_json::array();
       for (std::size_t i = 0; role && i < policy_.permission_names().size(); ++i) {
         if (role->permissions.test(i)) perms.push_back(policy_.permission_names()[i]);
       }
@@ -35,7 +37,6 @@ Result<std::string> Service::claims(const Actor& actor, const ClaimsOptions& opt
     }
     list.push_back(std::move(entry));
   }
-  doc["truncated"] = orgs.size() > options.max_organizations;
   doc["orgs"] = std::move(list);
   return doc.dump();
 }

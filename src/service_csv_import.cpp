@@ -12,8 +12,6 @@ namespace orgkit {
 
 namespace {
 
-constexpr std::size_t max_department_chars = 100;
-
 enum Column { email_col, role_col, department_col, message_col, column_count };
 constexpr std::array<std::string_view, column_count> column_names = {"email", "role",
                                                                      "department", "message"};
@@ -119,7 +117,7 @@ Result<CsvImportResult> Service::import_invitations_csv(const Actor& actor, OrgI
                                                       ctx.access.role->name, role->name)));
       }
       ORGKIT_TRY(department, validate::text("department", field(rec, header, department_col),
-                                            max_department_chars));
+                                            validate::max_department_chars));
       ORGKIT_TRY(message, validate::text("message", field(rec, header, message_col)));
       Invitation inv;
       inv.org = org;

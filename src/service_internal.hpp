@@ -76,10 +76,18 @@ struct Service::Impl {
   static Result<void> ensure_owner_remains(const Service& s, StorageTransaction& tx, OrgId org,
                                            const Membership& losing, std::string_view rule);
 
+  /// O1: inserts `org` (setting its id), makes the actor its owner and audits it.
+  static Result<void> insert_with_owner(Service& s, StorageTransaction& tx, const Actor& actor,
+                                        const std::string& email,
+                                        const std::string& display_name, Organization& org);
+
   /// Appends an audit event for `org` in the same transaction (A1).
   static Result<void> audit(Service& s, StorageTransaction& tx, const Actor& actor, OrgId org,
                             std::string action, std::string target,
                             std::vector<FieldChange> changes = {});
+
+  /// The configured plan called `name`, or nullptr.
+  static const Plan* find_plan(const PlanSettings& plans, std::string_view name);
 
   /// The plan `org` is on, or nullptr when no plans are configured (nothing is gated).
   static const Plan* plan_for(const Service& s, const Organization& org);
@@ -87,7 +95,7 @@ struct Service::Impl {
   /// limit_exceeded (field "plan.max_members") unless one more seat fits the plan: members,
   /// plus pending invitations when `count_pending` and configured so.
   static Result<void> ensure_seat(const Service& s, StorageTransaction& tx,
-                                  const Organization& org, bool count_pending);
+                                  const Organization& org, bool count_pending = true);
 
   /// The limit_exceeded error for a full plan with `taken` seats used.
   static Error seat_error(const Service& s, const Plan& plan, std::int64_t taken);
@@ -123,7 +131,8 @@ struct Service::Impl {
   /// The seats `org` uses now (members, plus pending invitations if configured), or nullopt
   /// when its plan has no limit.
   static Result<std::optional<std::int64_t>> seats_taken(const Service& s, StorageTransaction& tx,
-                                                         const Organization& org);
+                                                         const Organization& org,
+                                                         bool count_pending = true);
 
   /// The validated template values of Service's settings.
   static const InvitationSettings& settings(const Service& s) { return s.invitations_; }

@@ -14,8 +14,6 @@ namespace orgkit {
 
 namespace {
 
-constexpr std::size_t max_department_chars = 100;
-
 // The key emails are matched by (I2, I8): trimmed, ASCII lower-cased. SQLite's lower() in
 // the membership index does the same, so both sides agree.
 std::string email_key(std::string_view email) {
@@ -24,6 +22,12 @@ std::string email_key(std::string_view email) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return key;
+}
+
+// What audit events about an invitation name: the address, or the link's id (never a token).
+std::string audit_target(const Invitation& inv) {
+  return inv.kind == InvitationKind::email ? inv.email
+                                           : fmt::format("invitation {}", inv.id.value());
 }
 
 std::string format_time(Timestamp t) {
@@ -153,11 +157,12 @@ Result<void> Service::Impl::check_templates(const MessageTemplates& templates) {
 
 Result<std::optional<std::int64_t>> Service::Impl::seats_taken(const Service& s,
                                                               StorageTransaction& tx,
-                                                              const Organization& org) {
+                                                              const Organization& org,
+                                                              bool count_pending) {
   const Plan* plan = plan_for(s, org);
   if (plan == nullptr || !plan->max_members) return std::optional<std::int64_t>();
   ORGKIT_TRY(members, tx.count_memberships(org.id, std::nullopt));
-  if (s.plans_.pending_invitations_use_seats) {
+  if (count_pending && s.plans_.pending_invitations_use_seats) {
     ORGKIT_TRY(pending, tx.count_pending_invitations(org.id, s.clock_->now()));
     members += pending;
   }
@@ -229,7 +234,7 @@ Result<IssuedInvitation> Service::invite(const Actor& actor, OrgId org,
   ORGKIT_CHECK(Impl::validate_actor(actor));
   ORGKIT_TRY(email, validate::email("email", request.email));
   ORGKIT_CHECK(validate::role_name("role", request.role));
-  ORGKIT_TRY(department, validate::text("department", request.department, max_department_chars));
+  ORGKIT_TRY(department, validate::text("department", request.department, validate::max_department_chars));
   ORGKIT_TRY(message, validate::text("message", request.message));
   const auto expiry = request.expires_in.value_or(invitations_.email_expiry);
   if (expiry < std::chrono::minutes(1) || expiry > std::chrono::hours(24 * 365)) {
@@ -375,8 +380,7 @@ Result<AcceptedInvitation> Service::accept_invitation(const Actor& invitee,
   Membership m{inv.org, invitee.id, email, std::move(display_name), role->name, now};
   ORGKIT_CHECK(tx->insert_membership(invitee.tenant, m));
   ORGKIT_CHECK(Impl::audit(*this, *tx, invitee, inv.org, "invitation.accepted",
-                           inv.kind == InvitationKind::email ? inv.email
-                                                             : fmt::format("invitation {}", inv.id.value()),
+                           audit_target(inv),
                            {{"state", "pending", "accepted"},
                             {"member", std::nullopt, invitee.id.value()},
                             {"role", std::nullopt, role->name}}));
@@ -402,8 +406,7 @@ Result<Invitation> Service::decline_invitation(const Actor& invitee, std::string
     return fail(Error{ErrorCode::already_used, "token", "this invitation has already been used"});
   }
   ORGKIT_CHECK(Impl::audit(*this, *tx, invitee, inv.org, "invitation.declined",
-                           inv.kind == InvitationKind::email ? inv.email
-                                                             : fmt::format("invitation {}", inv.id.value()),
+                           audit_target(inv),
                            {{"state", "pending", "declined"}}));
   ORGKIT_CHECK(tx->commit());
   inv.state = InvitationState::declined;
@@ -482,8 +485,7 @@ Result<Invitation> Service::revoke_invitation(const Actor& actor, OrgId org, Inv
   ORGKIT_TRY(closed, tx->close_invitation(inv.id, InvitationState::revoked, actor.id, now));
   if (!closed) return fail(Error::conflict("invitation_id", "the invitation is no longer pending"));
   ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "invitation.revoked",
-                           inv.kind == InvitationKind::email ? inv.email
-                                                             : fmt::format("invitation {}", inv.id.value()),
+                           audit_target(inv),
                            {{"state", "pending", "revoked"}}));
   ORGKIT_CHECK(tx->commit());
   inv.state = InvitationState::revoked;

@@ -42,6 +42,18 @@ std::vector<FieldChange> created_fields(const Organization& o) {
 
 }  // namespace
 
+Result<void> Service::Impl::insert_with_owner(Service& s, StorageTransaction& tx,
+                                              const Actor& actor, const std::string& email,
+                                              const std::string& display_name,
+                                              Organization& org) {
+  ORGKIT_TRY(id, tx.insert_organization(org));
+  org.id = id;
+  Membership owner{id, actor.id, email, display_name, s.policy_.owner_role().name,
+                   org.created_at};
+  ORGKIT_CHECK(tx.insert_membership(actor.tenant, owner));
+  return audit(s, tx, actor, id, "organization.created", org.slug, created_fields(org));
+}
+
 Result<Organization> Service::create_organization(const Actor& actor,
                                                   const NewOrganization& spec) {
   ORGKIT_CHECK(Impl::validate_actor(actor));
@@ -58,10 +70,8 @@ Result<Organization> Service::create_organization(const Actor& actor,
   ORGKIT_TRY(alerting, validate::optional_email("alerting_email", spec.alerting_email));
   ORGKIT_TRY(invoicing, validate::optional_email("invoicing_email", spec.invoicing_email));
   ORGKIT_CHECK(plan_name(spec.plan));
-  if (!spec.plan.empty() && !plans_.plans.empty()) {
-    bool known = false;
-    for (const auto& p : plans_.plans) known = known || p.name == spec.plan;
-    if (!known) return fail(Error::not_found("plan", fmt::format("unknown plan '{}'", spec.plan)));
+  if (!spec.plan.empty() && !plans_.plans.empty() && Impl::find_plan(plans_, spec.plan) == nullptr) {
+    return fail(Error::not_found("plan", fmt::format("unknown plan '{}'", spec.plan)));
   }
   ORGKIT_CHECK(validate::metadata("metadata", spec.metadata));
   org.description = std::move(description);
@@ -85,12 +95,7 @@ Result<Organization> Service::create_organization(const Actor& actor,
     ORGKIT_TRY(slug, free_slug(*tx, actor.tenant, validate::slug_from_name(org.name)));
     org.slug = std::move(slug);
   }
-  ORGKIT_TRY(id, tx->insert_organization(org));
-  org.id = id;
-  Membership owner{id, actor.id, email, display_name, policy_.owner_role().name, org.created_at};
-  ORGKIT_CHECK(tx->insert_membership(actor.tenant, owner));
-  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, id, "organization.created", org.slug,
-                           created_fields(org)));
+  ORGKIT_CHECK(Impl::insert_with_owner(*this, *tx, actor, email, display_name, org));
   return Impl::commit(*tx, std::move(org));
 }
 
@@ -117,12 +122,7 @@ Result<Organization> Service::ensure_personal_organization(const Actor& actor) {
   org.created_at = clock_->now();
   ORGKIT_TRY(slug, free_slug(*tx, actor.tenant, validate::slug_from_name(org.name)));
   org.slug = std::move(slug);
-  ORGKIT_TRY(id, tx->insert_organization(org));
-  org.id = id;
-  Membership owner{id, actor.id, email, display_name, policy_.owner_role().name, org.created_at};
-  ORGKIT_CHECK(tx->insert_membership(actor.tenant, owner));
-  ORGKIT_CHECK(Impl::audit(*this, *tx, actor, id, "organization.created", org.slug,
-                           created_fields(org)));
+  ORGKIT_CHECK(Impl::insert_with_owner(*this, *tx, actor, email, display_name, org));
   return Impl::commit(*tx, std::move(org));
 }
 
@@ -216,10 +216,7 @@ Result<Organization> Service::update_organization(const Actor& actor, OrgId org,
 Result<Organization> Service::set_plan(const Actor& actor, OrgId org, std::string_view plan) {
   ORGKIT_CHECK(Impl::validate_actor(actor));
   ORGKIT_CHECK(plan_name(plan));
-  const Plan* target = nullptr;
-  for (const auto& p : plans_.plans) {
-    if (p.name == plan) target = &p;
-  }
+  const Plan* target = Impl::find_plan(plans_, plan);
   if (target == nullptr) {
     return fail(Error::not_found("plan", fmt::format("unknown plan '{}'", plan)));
   }

@@ -19,6 +19,7 @@ inline constexpr std::size_t max_id_bytes = 255;
 inline constexpr std::size_t max_email_bytes = 254;
 inline constexpr std::size_t max_text_chars = 1000;
 inline constexpr std::size_t max_metadata_entries = 50;
+inline constexpr std::size_t max_department_chars = 100;
 
 /// Whitespace-trimmed copy (ASCII whitespace).
 std::string trim(std::string_view s);
