@@ -106,7 +106,8 @@ struct RoleChange {
 };
 
 /// Member-management rules on top of the rank rule (P4, P5). Each list, when present, is a
-/// whitelist; absent means "whatever the rank rule allows".
+/// whitelist; absent means "whatever the rank rule allows". Ownership transfer (O8) is its own
+/// operation, for owners only, and is not subject to `role_changes`.
 struct MemberRules {
   /// The only role changes anyone may make, e.g. {{"member", "admin"}} for 002's "role
   /// changes only from member to admin; demoting an admin is not self-service" (P5).
