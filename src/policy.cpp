@@ -178,7 +178,7 @@ Result<PermissionPolicy> PolicyBuilder::build() const {
     if (!role_names.insert(spec.name).second) {
       return fail(Error::invalid(field + ".name", fmt::format("duplicate role '{}'", spec.name)));
     }
-    RoleDefinition def{spec.name, spec.rank, {}, spec.owner, spec.manages_peers};
+    RoleDefinition def{spec.name, spec.rank, {}, spec.owner, spec.manages_peers, spec.manages};
     for (std::size_t i = 0; i < spec.permissions.size(); ++i) {
       auto p = policy.permission(spec.permissions[i]);
       if (!p) {
@@ -218,6 +218,13 @@ Result<PermissionPolicy> PolicyBuilder::build() const {
     }
     return {};
   };
+  for (std::size_t r = 0; r < roles_.size(); ++r) {
+    if (!roles_[r].manages) continue;
+    for (std::size_t i = 0; i < roles_[r].manages->size(); ++i) {
+      const auto field = fmt::format("roles[{}].manages[{}]", r, i);
+      if (auto ok = known_role(field, (*roles_[r].manages)[i]); !ok) return fail(ok.error());
+    }
+  }
   if (rules_.role_changes) {
     for (std::size_t i = 0; i < rules_.role_changes->size(); ++i) {
       const auto& c = (*rules_.role_changes)[i];

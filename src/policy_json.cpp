@@ -111,7 +111,7 @@ Result<PermissionPolicy> build_from(const json& doc) {
     const std::string at = fmt::format("/roles/{}", r);
     if (!role.is_object()) return fail(bad(at, "a role must be an object"));
     if (auto ok = only_keys(role, at, {"name", "description", "rank", "permissions", "owner",
-                                       "manages_peers"});
+                                       "manages_peers", "manages"});
         !ok) {
       return fail(ok.error());
     }
@@ -143,6 +143,13 @@ Result<PermissionPolicy> build_from(const json& doc) {
       auto flag = member(role, at, key, json::value_t::boolean, "true or false", false);
       if (!flag) return fail(flag.error());
       if (*flag) *slot = (*flag)->get<bool>();
+    }
+    auto manages = member(role, at, "manages", json::value_t::array, "an array", false);
+    if (!manages) return fail(manages.error());
+    if (*manages) {
+      auto names_managed = strings(**manages, at + "/manages");
+      if (!names_managed) return fail(names_managed.error());
+      spec.manages = std::move(*names_managed);
     }
     b.role(std::move(spec));
   }
@@ -278,6 +285,7 @@ std::string PermissionPolicy::to_json() const {
     }
     if (r.owner) role["owner"] = true;
     if (r.manages_peers) role["manages_peers"] = true;
+    if (r.manages) role["manages"] = *r.manages;
     role["permissions"] = std::move(perms);
     roles.push_back(std::move(role));
   }

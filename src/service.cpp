@@ -106,7 +106,9 @@ Result<Organization> Service::Impl::organization(StorageTransaction& tx, const A
 }
 
 RoleDefinition Service::Impl::custom_definition(const Service& s, const CustomRole& role) {
-  RoleDefinition def{role.name, role.rank, {}, false, false};
+  RoleDefinition def;
+  def.name = role.name;
+  def.rank = role.rank;
   for (const auto& name : role.permissions) {
     if (auto p = s.policy_.permission(name)) def.permissions.set(p->index);
   }

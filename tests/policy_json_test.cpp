@@ -139,3 +139,38 @@ TEST_CASE("member rules: role changes only from member to admin (P5)", "[P5][pol
   REQUIRE_OK(f.kit->remove_member(owner, org.id, UserId("m2")));
   REQUIRE_ERROR(f.kit->change_member_role(owner, org.id, admin.id, "bogus"), ErrorCode::not_found);
 }
+
+TEST_CASE("which roles a role may grant, change and remove (manages)", "[P4][P5][policy]") {
+  std::string json = PermissionPolicy::standard().to_json();
+  // Admins manage members and viewers only: no admin-to-admin promotions.
+  const std::string admin_role = R"("name": "admin",)";
+  json.insert(json.find(admin_role) + admin_role.size(), R"( "manages": ["member", "viewer"],)");
+  auto policy = PermissionPolicy::from_json(json);
+  REQUIRE_OK(policy);
+  REQUIRE(policy->find_role("admin")->manages.has_value());
+  auto again = PermissionPolicy::from_json(policy->to_json());
+  REQUIRE_OK(again);
+  CHECK(again->find_role("admin")->manages == policy->find_role("admin")->manages);
+
+  ServiceOptions o;
+  o.policy = *policy;
+  Fixture f(o);
+  auto owner = Fixture::user("owner");
+  auto admin = Fixture::user("admin");
+  auto member = Fixture::user("member");
+  auto org = f.org(owner);
+  f.add(owner, org.id, admin, "admin");
+  f.add(owner, org.id, member, "member");
+  REQUIRE_OK(f.kit->change_member_role(admin, org.id, member.id, "viewer"));
+  auto promote = f.kit->change_member_role(admin, org.id, member.id, "admin");
+  REQUIRE_ERROR(promote, ErrorCode::permission_denied);
+  CHECK(promote.error().field == "role");
+  REQUIRE_ERROR(f.kit->add_member(admin, org.id, {UserId("x"), "x@example.com", "", "admin"}),
+                ErrorCode::permission_denied);
+  REQUIRE_OK(f.kit->change_member_role(owner, org.id, member.id, "admin"));  // owners may
+
+  CHECK(field_of(R"({"permissions": ["a:b"], "roles": [{"name": "o", "rank": 1, "owner": true,
+        "permissions": [], "manages": ["ghost"]}]})") == "/roles/0/manages/0");
+  CHECK(field_of(R"({"permissions": ["a:b"], "roles": [{"name": "o", "rank": 1, "owner": true,
+        "permissions": [], "manages": "member"}]})") == "/roles/0/manages");
+}

@@ -81,13 +81,26 @@ inline constexpr std::string_view member = "member";
 inline constexpr std::string_view viewer = "viewer";
 }  // namespace roles
 
-/// A role as written by whoever builds a policy: permissions by name.
+/// A role as written by whoever builds a policy: permissions by name. The constructor covers
+/// the common fields, so code written against it keeps compiling as fields are added.
 struct RoleSpec {
+  RoleSpec() = default;
+  RoleSpec(std::string name_, int rank_, std::vector<std::string> permissions_ = {},
+           bool owner_ = false, bool manages_peers_ = false)
+      : name(std::move(name_)),
+        rank(rank_),
+        permissions(std::move(permissions_)),
+        owner(owner_),
+        manages_peers(manages_peers_) {}
+
   std::string name;                      ///< 1-64 chars: lowercase letters, digits, '_' or '-'.
   int rank = 0;                          ///< Higher outranks lower (P4).
   std::vector<std::string> permissions;  ///< Names; each must be declared in the policy.
   bool owner = false;          ///< The ownership role: never zero holders; exactly one role.
   bool manages_peers = false;  ///< May manage members of equal rank (owners manage owners).
+  /// When set, the only roles this role may grant, change and remove (on top of the rank
+  /// rule), e.g. {"member", "viewer"}: "admins manage members and viewers only".
+  std::optional<std::vector<std::string>> manages;
 };
 
 /// A role of a built policy.
@@ -97,6 +110,7 @@ struct RoleDefinition {
   PermissionSet permissions;
   bool owner = false;
   bool manages_peers = false;
+  std::optional<std::vector<std::string>> manages;  ///< See RoleSpec::manages.
 };
 
 /// One allowed role change (P5), by role name.
@@ -185,20 +199,30 @@ class PermissionPolicy {
     return p.index < max_permissions && role.permissions.test(p.index);
   }
 
-  /// P4: may a holder of `actor` grant `granted` to someone? (never above one's own rank)
+  /// P4: may a holder of `actor` grant `granted` to someone? Never above one's own rank, and
+  /// only roles in `actor.manages` when the policy lists them.
   [[nodiscard]] static bool may_grant(const RoleDefinition& actor,
                                       const RoleDefinition& granted) noexcept {
-    return granted.rank <= actor.rank;
+    return granted.rank <= actor.rank && in_manages(actor, granted);
   }
 
-  /// P4: may a holder of `actor` change or remove a member who holds `target`?
+  /// P4: may a holder of `actor` change or remove a member who holds `target`? Only lower
+  /// ranks (peers too for `manages_peers`), and only roles in `actor.manages` when listed.
   [[nodiscard]] static bool may_manage(const RoleDefinition& actor,
                                        const RoleDefinition& target) noexcept {
-    return target.rank < actor.rank || (actor.manages_peers && target.rank == actor.rank);
+    return (target.rank < actor.rank || (actor.manages_peers && target.rank == actor.rank)) &&
+           in_manages(actor, target);
   }
 
  private:
   friend class PolicyBuilder;
+  static bool in_manages(const RoleDefinition& actor, const RoleDefinition& target) noexcept {
+    if (!actor.manages) return true;
+    for (const auto& name : *actor.manages) {
+      if (name == target.name) return true;
+    }
+    return false;
+  }
   std::string name_ = "custom";
   MemberRules rules_;
   std::vector<std::string> names_;
