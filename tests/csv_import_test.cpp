@@ -173,3 +173,21 @@ TEST_CASE("import: more rows than the limit is refused whole", "[I6]") {
   REQUIRE_ERROR(r, ErrorCode::limit_exceeded);
   CHECK(t.pending() == 0);
 }
+
+TEST_CASE("import: 100,000 rows in one call, one past the limit refused whole", "[I6]") {
+  Import t;
+  std::string text = "email,role\n";
+  for (int i = 0; i < 100000; ++i) text += "user" + std::to_string(i) + "@x.test,member\n";
+  auto r = t.f.kit->import_invitations_csv(t.admin, t.org.id, text);
+  REQUIRE_OK(r);
+  CHECK(r->rows.size() == 100000);
+  CHECK(r->invited == 100000);
+  CHECK(r->rows.back().line == 100001);
+  CHECK(r->rows.back().email == "user99999@x.test");
+  CHECK(t.f.notifier->messages().size() == 100000);
+
+  text += "one-too-many@x.test,member\n";
+  auto over = t.f.kit->import_invitations_csv(t.admin, t.org.id, text);
+  REQUIRE_ERROR(over, ErrorCode::limit_exceeded);
+  CHECK(over.error().message.find("100000") != std::string::npos);
+}
