@@ -108,27 +108,13 @@ Result<CsvImportResult> Service::import_invitations_csv(const Actor& actor, OrgI
                                                       header.width, rec.fields.size())));
       }
       row.email = validate::trim(field(rec, header, email_col));
-      ORGKIT_TRY(email, validate::email("email", row.email));
+      ORGKIT_TRY(fields, Impl::check_invite(row.email, field(rec, header, department_col),
+                                            field(rec, header, message_col)));
       ORGKIT_TRY(role, Impl::requested_role(*this, *tx, org, "role",
                                             validate::trim(field(rec, header, role_col))));
-      if (!PermissionPolicy::may_grant(*ctx.access.role, *role)) {
-        return fail(Error::denied("role", fmt::format("role '{}' may not invite to '{}', which "
-                                                      "ranks above it (P4)",
-                                                      ctx.access.role->name, role->name)));
-      }
-      ORGKIT_TRY(department, validate::text("department", field(rec, header, department_col),
-                                            validate::max_department_chars));
-      ORGKIT_TRY(message, validate::text("message", field(rec, header, message_col)));
-      Invitation inv;
-      inv.org = org;
-      inv.kind = InvitationKind::email;
-      inv.email = std::move(email);
-      inv.role = role->name;
-      inv.department = std::move(department);
-      inv.message = std::move(message);
-      inv.invited_by = actor.id;
-      inv.created_at = now;
-      inv.expires_at = now + expiry;
+      ORGKIT_CHECK(Impl::may_invite_to(*ctx.access.role, *role));
+      Invitation inv = Impl::email_invitation(actor, org, std::move(fields), role->name, now,
+                                              expiry);
       return Impl::issue_email_invitation(*this, *tx, actor, ctx.org, *ctx.access.role,
                                           std::move(inv), seats);
     };

@@ -52,6 +52,12 @@ struct Service::Impl {
   static Result<std::vector<std::string>> grantable_permissions(
       const Service& s, const RoleDefinition& actor_role, const std::vector<std::string>& names);
 
+  /// Custom role `name` of `org`, which `actor_role` may `verb` (not above its rank).
+  static Result<CustomRole> managed_custom_role(StorageTransaction& tx, OrgId org,
+                                                std::string_view name,
+                                                const RoleDefinition& actor_role,
+                                                std::string_view verb);
+
   /// A custom role as a RoleDefinition (names the policy lacks are ignored).
   static RoleDefinition custom_definition(const Service& s, const CustomRole& role);
 
@@ -114,6 +120,23 @@ struct Service::Impl {
   /// With a null `role` (bulk import) the rank rule is left to the caller, per row.
   static Result<InviteContext> inviting(Service& s, StorageTransaction& tx, const Actor& actor,
                                         OrgId org, const RoleDefinition* role);
+
+  /// The checked fields of one email invitation (I1), from a call or a CSV row.
+  struct EmailInvite {
+    std::string email;
+    std::string department;
+    std::string message;
+  };
+  static Result<EmailInvite> check_invite(std::string_view email, std::string_view department,
+                                          std::string_view message);
+
+  /// A pending email invitation of `org` by `actor` to `role`, expiring `expiry` after `now`.
+  static Invitation email_invitation(const Actor& actor, OrgId org, EmailInvite fields,
+                                     const std::string& role, Timestamp now,
+                                     std::chrono::milliseconds expiry);
+
+  /// permission_denied unless `actor_role` may invite to `role` (P4, PITFALLS 5).
+  static Result<void> may_invite_to(const RoleDefinition& actor_role, const RoleDefinition& role);
 
   /// Issues (or, I8, renews) an email invitation inside `tx` and audits it; the caller has
   /// checked the actor (inviting), the role and the address. Seats are checked against

@@ -229,13 +229,50 @@ Result<Service::Impl::Issued> Service::Impl::issue_email_invitation(
   return out;
 }
 
+Result<Service::Impl::EmailInvite> Service::Impl::check_invite(std::string_view email,
+                                                              std::string_view department,
+                                                              std::string_view message) {
+  EmailInvite out;
+  ORGKIT_TRY(checked_email, validate::email("email", email));
+  ORGKIT_TRY(checked_department,
+             validate::text("department", department, validate::max_department_chars));
+  ORGKIT_TRY(checked_message, validate::text("message", message));
+  out.email = std::move(checked_email);
+  out.department = std::move(checked_department);
+  out.message = std::move(checked_message);
+  return out;
+}
+
+Invitation Service::Impl::email_invitation(const Actor& actor, OrgId org, EmailInvite fields,
+                                           const std::string& role, Timestamp now,
+                                           std::chrono::milliseconds expiry) {
+  Invitation inv;
+  inv.org = org;
+  inv.kind = InvitationKind::email;
+  inv.email = std::move(fields.email);
+  inv.role = role;
+  inv.department = std::move(fields.department);
+  inv.message = std::move(fields.message);
+  inv.invited_by = actor.id;
+  inv.created_at = now;
+  inv.expires_at = now + expiry;
+  return inv;
+}
+
+Result<void> Service::Impl::may_invite_to(const RoleDefinition& actor_role,
+                                          const RoleDefinition& role) {
+  if (PermissionPolicy::may_grant(actor_role, role)) return {};
+  return fail(Error::denied("role", fmt::format("role '{}' may not invite to '{}', which ranks "
+                                                "above it or is not among the roles it manages "
+                                                "(P4)",
+                                                actor_role.name, role.name)));
+}
+
 Result<IssuedInvitation> Service::invite(const Actor& actor, OrgId org,
                                          const InviteRequest& request) {
   ORGKIT_CHECK(Impl::validate_actor(actor));
-  ORGKIT_TRY(email, validate::email("email", request.email));
+  ORGKIT_TRY(fields, Impl::check_invite(request.email, request.department, request.message));
   ORGKIT_CHECK(validate::role_name("role", request.role));
-  ORGKIT_TRY(department, validate::text("department", request.department, validate::max_department_chars));
-  ORGKIT_TRY(message, validate::text("message", request.message));
   const auto expiry = request.expires_in.value_or(invitations_.email_expiry);
   if (expiry < std::chrono::minutes(1) || expiry > std::chrono::hours(24 * 365)) {
     return fail(Error::invalid("expires_in", "must be 1 minute to 365 days"));
@@ -244,17 +281,9 @@ Result<IssuedInvitation> Service::invite(const Actor& actor, OrgId org,
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(role, Impl::requested_role(*this, *tx, org, "role", request.role));
   ORGKIT_TRY(ctx, Impl::inviting(*this, *tx, actor, org, role.get()));
-  const Timestamp now = clock_->now();
-  Invitation inv;
-  inv.org = org;
-  inv.kind = InvitationKind::email;
-  inv.email = std::move(email);
-  inv.role = role->name;
-  inv.department = std::move(department);
-  inv.message = std::move(message);
-  inv.invited_by = actor.id;
-  inv.created_at = now;
-  inv.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(expiry);
+  Invitation inv = Impl::email_invitation(
+      actor, org, std::move(fields), role->name, clock_->now(),
+      std::chrono::duration_cast<std::chrono::milliseconds>(expiry));
   ORGKIT_TRY(seats, Impl::seats_taken(*this, *tx, ctx.org));
   ORGKIT_TRY(out, Impl::issue_email_invitation(*this, *tx, actor, ctx.org, *ctx.access.role,
                                                std::move(inv), seats));
@@ -534,11 +563,7 @@ Result<Service::Impl::InviteContext> Service::Impl::inviting(Service& s, Storage
                                                   "upgrade the plan to invite members (I7)",
                                                   plan->name)));
   }
-  if (role != nullptr && !PermissionPolicy::may_grant(*a.role, *role)) {
-    return fail(Error::denied("role", fmt::format("role '{}' may not invite to '{}', which ranks "
-                                                  "above it (P4)",
-                                                  a.role->name, role->name)));
-  }
+  if (role != nullptr) ORGKIT_CHECK(may_invite_to(*a.role, *role));
   return InviteContext{std::move(a), std::move(organization)};
 }
 

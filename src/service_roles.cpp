@@ -34,6 +34,23 @@ Result<std::vector<std::string>> Service::Impl::grantable_permissions(
   return out;
 }
 
+Result<CustomRole> Service::Impl::managed_custom_role(StorageTransaction& tx, OrgId org,
+                                                     std::string_view name,
+                                                     const RoleDefinition& actor_role,
+                                                     std::string_view verb) {
+  ORGKIT_TRY(role, tx.find_custom_role(org, name));
+  if (!role) {
+    return fail(Error::not_found("role", fmt::format("the organization has no custom role '{}'",
+                                                     name)));
+  }
+  if (role->rank > actor_role.rank) {
+    return fail(Error::denied("role", fmt::format("role '{}' may not {} '{}', which ranks above "
+                                                  "it (P4)",
+                                                  actor_role.name, verb, role->name)));
+  }
+  return std::move(*role);
+}
+
 Result<CustomRole> Service::create_role(const Actor& actor, OrgId org, const CustomRole& spec) {
   ORGKIT_CHECK(Impl::validate_actor(actor));
   ORGKIT_CHECK(validate::role_name("name", spec.name));
@@ -73,34 +90,25 @@ Result<CustomRole> Service::update_role(const Actor& actor, OrgId org, std::stri
   }
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::roles_manage, "manage roles"));
-  ORGKIT_TRY(current, tx->find_custom_role(org, name));
-  if (!current) {
-    return fail(Error::not_found("role", fmt::format("the organization has no custom role '{}'",
-                                                     name)));
-  }
-  if (current->rank > a.role->rank) {
-    return fail(Error::denied("role", fmt::format("role '{}' may not change '{}', which ranks "
-                                                  "above it (P4)",
-                                                  a.role->name, current->name)));
-  }
-  CustomRole next = *current;
+  ORGKIT_TRY(current, Impl::managed_custom_role(*tx, org, name, *a.role, "change"));
+  CustomRole next = current;
   std::vector<FieldChange> changes;
-  if (update.name && *update.name != current->name) {
+  if (update.name && *update.name != current.name) {
     next.name = *update.name;
-    changes.push_back({"name", current->name, next.name});
+    changes.push_back({"name", current.name, next.name});
   }
   if (update.permissions) {
     ORGKIT_TRY(perms, Impl::grantable_permissions(*this, *a.role, *update.permissions));
-    if (perms != current->permissions) {
-      changes.push_back({"permissions", fmt::format("{}", fmt::join(current->permissions, " ")),
+    if (perms != current.permissions) {
+      changes.push_back({"permissions", fmt::format("{}", fmt::join(current.permissions, " ")),
                          fmt::format("{}", fmt::join(perms, " "))});
       next.permissions = std::move(perms);
     }
   }
   if (changes.empty()) return Impl::commit(*tx, std::move(next));
-  ORGKIT_CHECK(tx->update_custom_role(org, current->name, next));
-  if (next.name != current->name) {
-    ORGKIT_TRY(moved, tx->reassign_role(org, current->name, next.name));
+  ORGKIT_CHECK(tx->update_custom_role(org, current.name, next));
+  if (next.name != current.name) {
+    ORGKIT_TRY(moved, tx->reassign_role(org, current.name, next.name));
     (void)moved;
   }
   ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "role.updated", next.name, std::move(changes)));
@@ -114,18 +122,9 @@ Result<void> Service::delete_role(const Actor& actor, OrgId org, std::string_vie
   if (reassign_to) ORGKIT_CHECK(validate::role_name("reassign_to", *reassign_to));
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::roles_manage, "manage roles"));
-  ORGKIT_TRY(current, tx->find_custom_role(org, name));
-  if (!current) {
-    return fail(Error::not_found("role", fmt::format("the organization has no custom role '{}'",
-                                                     name)));
-  }
-  if (current->rank > a.role->rank) {
-    return fail(Error::denied("role", fmt::format("role '{}' may not delete '{}', which ranks "
-                                                  "above it (P4)",
-                                                  a.role->name, current->name)));
-  }
+  ORGKIT_TRY(current, Impl::managed_custom_role(*tx, org, name, *a.role, "delete"));
   ORGKIT_TRY(holders, tx->count_role_holders(org, name));
-  std::vector<FieldChange> changes{{"rank", std::to_string(current->rank), std::nullopt}};
+  std::vector<FieldChange> changes{{"rank", std::to_string(current.rank), std::nullopt}};
   if (holders > 0) {
     if (!reassign_to) {
       return fail(Error::conflict("role", fmt::format("{} members or API keys hold '{}'; "
