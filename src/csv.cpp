@@ -18,21 +18,30 @@ std::vector<Record> parse(std::string_view text) {
     return k;
   };
 
+  auto line_end_from = [&](std::size_t k) {
+    while (k < n && !at_line_end(k)) ++k;
+    return k;
+  };
+
   while (i < n) {
-    if (at_line_end(i)) {  // a blank line
-      i = skip_line_end(i);
+    // A blank line, or one of only spaces and tabs, is no record.
+    std::size_t k = i;
+    while (k < n && (text[k] == ' ' || text[k] == '\t')) ++k;
+    if (k == n || at_line_end(k)) {
+      i = k < n ? skip_line_end(k) : k;
       continue;
     }
     Record rec;
     rec.line = line;
-    // Where this record's first line ends: an unclosed quote resumes reading after it.
-    std::size_t first_line_end = i;
-    while (first_line_end < n && !at_line_end(first_line_end)) ++first_line_end;
     std::string field;
     bool done = false;
     while (!done) {
       field.clear();
       if (i < n && text[i] == '"') {
+        // Where the line of this opening quote ends, and its number: an unclosed quote
+        // resumes reading after that line, never inside an earlier, properly closed field.
+        const std::size_t quote_line_end = line_end_from(i);
+        const std::size_t quote_line = line;
         ++i;
         bool closed = false;
         while (i < n) {
@@ -56,8 +65,8 @@ std::vector<Record> parse(std::string_view text) {
           // cannot swallow the rest of the file.
           rec.error = "a quoted field is never closed";
           rec.fields.push_back(field);
-          line = rec.line;
-          i = first_line_end;
+          line = quote_line;
+          i = quote_line_end;
           if (i < n) i = skip_line_end(i);
           done = true;
           break;

@@ -1,6 +1,6 @@
 // A small RFC 4180 reader for bulk invitations (I6): comma-separated fields, optional double
-// quotes around a field (inside them commas, line breaks and "" for a quote), CRLF or LF
-// line ends, a UTF-8 byte-order mark skipped. Written here rather than taken from a library
+// quotes around a field (inside them commas, line breaks and "" for a quote), CRLF, LF or a
+// lone CR as line ends, a UTF-8 byte-order mark skipped, lines of only blanks skipped. Written here rather than taken from a library
 // because the import needs per-record errors with line numbers and must keep going after a
 // bad record; no Debian-packaged C++ CSV library offers both.
 #pragma once

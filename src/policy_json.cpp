@@ -3,7 +3,10 @@
 // one owner role), and its field names are turned into pointers the same way.
 #include <orgkit/policy.hpp>
 
+#include <filesystem>
 #include <fstream>
+#include <functional>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -81,6 +84,52 @@ Result<std::vector<std::string>> strings(const json& arr, const std::string& at)
   return out;
 }
 
+// Parses `text`, refusing a key repeated in one object: nlohmann keeps the last one, while a
+// person reading the file sees the first. Tracks where it is to name the key's pointer.
+class DuplicateKeyGuard {
+ public:
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    using E = json::parse_event_t;
+    switch (event) {
+      case E::object_start:
+      case E::array_start:
+        if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+        frames_.push_back({event == E::array_start, -1, {}, {}});
+        break;
+      case E::object_end:
+      case E::array_end:
+        if (!frames_.empty()) frames_.pop_back();
+        break;
+      case E::key: {
+        auto& top = frames_.back();
+        top.key = parsed.get<std::string>();
+        if (!top.keys.insert(top.key).second && !duplicate_) duplicate_ = pointer();
+        break;
+      }
+      case E::value:
+        if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+        break;
+    }
+    return true;
+  }
+  const std::optional<std::string>& duplicate() const { return duplicate_; }
+
+ private:
+  struct Frame {
+    bool array;
+    long index;
+    std::string key;
+    std::set<std::string> keys;
+  };
+  std::string pointer() const {
+    std::string out;
+    for (const auto& f : frames_) out += "/" + (f.array ? std::to_string(f.index) : f.key);
+    return out;
+  }
+  std::vector<Frame> frames_;
+  std::optional<std::string> duplicate_;
+};
+
 Result<PermissionPolicy> build_from(const json& doc) {
   if (!doc.is_object()) return fail(bad("", "a policy must be a JSON object"));
   if (auto ok = only_keys(doc, "", {"name", "description", "permissions", "roles",
@@ -123,6 +172,10 @@ Result<PermissionPolicy> build_from(const json& doc) {
     if (!rdesc) return fail(rdesc.error());
     auto rank = member(role, at, "rank", json::value_t::number_integer, "an integer", true);
     if (!rank) return fail(rank.error());
+    // An unsigned value past INT64_MAX would wrap to a negative rank: compare it as unsigned.
+    if ((*rank)->is_number_unsigned() && (*rank)->get<std::uint64_t>() > 1000) {
+      return fail(bad(at + "/rank", "must be -1000 to 1000"));
+    }
     const auto rank_value = (*rank)->get<std::int64_t>();
     if (rank_value < -1000 || rank_value > 1000) {
       return fail(bad(at + "/rank", "must be -1000 to 1000"));
@@ -229,7 +282,12 @@ Result<PermissionPolicy> PermissionPolicy::from_json(std::string_view text) {
                                     max_file_bytes)));
   }
   try {
-    return build_from(json::parse(text.begin(), text.end()));
+    DuplicateKeyGuard guard;
+    json doc = json::parse(text.begin(), text.end(), std::ref(guard));
+    if (guard.duplicate()) {
+      return fail(bad(*guard.duplicate(), "this key appears twice in its object"));
+    }
+    return build_from(doc);
   } catch (const json::parse_error& e) {
     // e.what() reads "[json.exception.parse_error.101] parse error at line 3, column 7: ...".
     std::string what = e.what();
@@ -243,6 +301,10 @@ Result<PermissionPolicy> PermissionPolicy::from_json(std::string_view text) {
 }
 
 Result<PermissionPolicy> PermissionPolicy::load(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return fail(Error::invalid("path", fmt::format("'{}' is not a readable file", path)));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(Error::invalid("path", fmt::format("cannot open '{}'", path)));
   std::string text;

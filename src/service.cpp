@@ -244,9 +244,12 @@ bool lists(std::string_view words, std::string_view name) {
 }  // namespace
 
 bool Service::Impl::grants(const Service& s, const MemberAccess& access, Permission p) {
-  if (access.custom) return lists(access.permissions, s.policy_.permission_name(p));
-  const RoleDefinition* def = s.policy_.find_role(access.role);
-  return def != nullptr && PermissionPolicy::holds(*def, p);
+  // The policy's role wins over a custom role of the same name, as in find_role: a check and
+  // the operations must agree on what a role is.
+  if (const RoleDefinition* def = s.policy_.find_role(access.role)) {
+    return PermissionPolicy::holds(*def, p);
+  }
+  return access.custom && lists(access.permissions, s.policy_.permission_name(p));
 }
 
 Result<bool> Service::check(const Actor& actor, OrgId org, Permission permission) const {

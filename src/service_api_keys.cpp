@@ -72,7 +72,7 @@ Result<ApiKey> Service::revoke_api_key(const Actor& actor, OrgId org, ApiKeyId i
                                                     a.role->name, role->name)));
   }
   const Timestamp now = clock_->now();
-  ORGKIT_TRY(revoked, tx->revoke_api_key(id, now));
+  ORGKIT_TRY(revoked, tx->revoke_api_key(org, id, now));
   if (!revoked) return fail(Error{ErrorCode::revoked, "key_id", "the key is revoked already"});
   key->revoked_at = now;
   ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "api_key.revoked",
@@ -104,7 +104,7 @@ Result<VerifiedApiKey> Service::verify_api_key(std::string_view presented) {
     return fail(Error::conflict("role", fmt::format("the key's role '{}' no longer exists",
                                                     key.role)));
   }
-  ORGKIT_CHECK(tx->touch_api_key(key.id, now));
+  ORGKIT_CHECK(tx->touch_api_key(key.org, key.id, now));
   ORGKIT_CHECK(tx->commit());
   key.last_used_at = now;
   VerifiedApiKey out;

@@ -21,7 +21,8 @@ constexpr std::array<std::string_view, column_count> column_names = {"email", "r
 // silently ignored column).
 struct Header {
   std::array<std::optional<std::size_t>, column_count> at;
-  std::size_t width = 0;
+  std::size_t width = 0;   // fields in the header
+  std::size_t needed = 0;  // fields up to the last named column: fewer is a short row
 };
 
 Result<Header> read_header(const csv::Record& rec) {
@@ -33,6 +34,9 @@ Result<Header> read_header(const csv::Record& rec) {
     for (char& c : name) {
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
+    // Spreadsheets often export a trailing comma ("email,role,"): unnamed columns are
+    // ignored, as long as the rows' fields for them are too.
+    if (name.empty()) continue;
     bool known = false;
     for (std::size_t c = 0; c < column_count; ++c) {
       if (name != column_names[c]) continue;
@@ -40,6 +44,7 @@ Result<Header> read_header(const csv::Record& rec) {
         return fail(Error::invalid("csv.header", fmt::format("column '{}' appears twice", name)));
       }
       h.at[c] = i;
+      h.needed = i + 1;
       known = true;
     }
     if (!known) {
@@ -103,7 +108,7 @@ Result<CsvImportResult> Service::import_invitations_csv(const Actor& actor, OrgI
     // Row errors are values; only a storage failure ends the import (and rolls it back).
     auto attempt = [&]() -> Result<Impl::Issued> {
       if (rec.error) return fail(Error::invalid("csv", *rec.error));
-      if (rec.fields.size() != header.width) {
+      if (rec.fields.size() < header.needed || rec.fields.size() > header.width) {
         return fail(Error::invalid("csv", fmt::format("expected {} fields, found {}",
                                                       header.width, rec.fields.size())));
       }
@@ -146,9 +151,7 @@ Result<CsvImportResult> Service::import_invitations_csv(const Actor& actor, OrgI
   ORGKIT_CHECK(tx->commit());
   if (Notifier* notifier = Impl::notifier(*this)) {
     for (auto& [index, message] : outbox) {
-      if (auto sent = notifier->deliver(message); !sent) {
-        result.rows[index].delivery_error = sent.error().message;
-      }
+      result.rows[index].delivery_error = Impl::deliver(*notifier, message);
     }
   }
   return result;

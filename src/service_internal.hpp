@@ -52,8 +52,10 @@ struct Service::Impl {
   static Result<std::vector<std::string>> grantable_permissions(
       const Service& s, const RoleDefinition& actor_role, const std::vector<std::string>& names);
 
-  /// Custom role `name` of `org`, which `actor_role` may `verb` (not above its rank).
-  static Result<CustomRole> managed_custom_role(StorageTransaction& tx, OrgId org,
+  /// Custom role `name` of `org`, which `actor_role` may `verb`: it manages the role's
+  /// holders (P4, may_manage).
+  static Result<CustomRole> managed_custom_role(const Service& s, StorageTransaction& tx,
+                                                OrgId org,
                                                 std::string_view name,
                                                 const RoleDefinition& actor_role,
                                                 std::string_view verb);
@@ -156,6 +158,12 @@ struct Service::Impl {
   static Result<std::optional<std::int64_t>> seats_taken(const Service& s, StorageTransaction& tx,
                                                          const Organization& org,
                                                          bool count_pending = true);
+
+  /// I7: permission_denied (field "plan") when the organization's plan has no invitations.
+  static Result<void> invitations_allowed(const Service& s, const Organization& org);
+
+  /// Hands a message to the notifier after a commit; the failure text, if any. Never throws.
+  static std::optional<std::string> deliver(Notifier& notifier, const OutgoingMessage& message);
 
   /// The validated template values of Service's settings.
   static const InvitationSettings& settings(const Service& s) { return s.invitations_; }

@@ -150,6 +150,21 @@ Result<std::optional<InvitationId>> decode_invitation_cursor(const std::string& 
 
 }  // namespace
 
+std::optional<std::string> Service::Impl::deliver(Notifier& notifier,
+                                                  const OutgoingMessage& message) {
+  // After the commit nothing may undo the invitation, and a host's notifier that throws
+  // despite its contract must not take the token with it.
+  try {
+    auto sent = notifier.deliver(message);
+    if (sent) return std::nullopt;
+    return std::move(sent).error().message;
+  } catch (const std::exception& e) {
+    return std::string("the notifier threw: ") + e.what();
+  } catch (...) {
+    return std::string("the notifier threw an unknown exception");
+  }
+}
+
 Result<void> Service::Impl::check_templates(const MessageTemplates& templates) {
   ORGKIT_CHECK(check_template("invitations.templates.subject", templates.subject));
   return check_template("invitations.templates.body", templates.body);
@@ -188,7 +203,6 @@ Result<Service::Impl::Issued> Service::Impl::issue_email_invitation(
   if (takes_seat && seats) {
     const Plan* plan = plan_for(s, org);
     if (*seats + 1 > *plan->max_members) return fail(seat_error(s, *plan, *seats));
-    if (s.plans_.pending_invitations_use_seats) ++*seats;
   }
   if (previous) {
     // Renewing replaces the earlier invitation, so the actor must be allowed to manage it
@@ -205,10 +219,13 @@ Result<Service::Impl::Issued> Service::Impl::issue_email_invitation(
   out.issued.accept_url = s.invitations_.accept_url_base + token.text;
   ORGKIT_TRY(note, render(s.invitations_.templates, OutgoingMessage::Kind::invitation, org, actor,
                           inv, out.issued.accept_url));
+  // Every check passed: only now does this invitation take its seat (a refused row of a CSV
+  // import must not use one up).
+  if (takes_seat && seats && s.plans_.pending_invitations_use_seats) ++*seats;
   if (previous) {
     // I8: a second invitation to the same address renews the pending one, never twins it.
     inv.id = previous->id;
-    ORGKIT_CHECK(tx.reissue_invitation(previous->id, inv, token.hash));
+    ORGKIT_CHECK(tx.reissue_invitation(org.id, previous->id, inv, token.hash));
     out.issued.refreshed = true;
     ORGKIT_CHECK(audit(s, tx, actor, org.id, "invitation.refreshed", inv.email,
                        {{"role", previous->role, inv.role},
@@ -289,9 +306,7 @@ Result<IssuedInvitation> Service::invite(const Actor& actor, OrgId org,
                                                std::move(inv), seats));
   ORGKIT_CHECK(tx->commit());
   if (notifier_) {
-    if (auto sent = notifier_->deliver(out.message); !sent) {
-      out.issued.delivery_error = sent.error().message;
-    }
+    out.issued.delivery_error = Impl::deliver(*notifier_, out.message);
   }
   return std::move(out.issued);
 }
@@ -386,6 +401,9 @@ Result<AcceptedInvitation> Service::accept_invitation(const Actor& invitee,
                                           validate::max_name_chars));
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(open, Impl::open_invitation(*this, *tx, invitee, token));
+  // An organization moved to a plan without invitations honours none that are pending (I7);
+  // declining stays possible.
+  ORGKIT_CHECK(Impl::invitations_allowed(*this, open.org));
   Invitation& inv = open.invitation;
   ORGKIT_TRY(role, Impl::find_role(*this, *tx, inv.org, inv.role));
   if (!role) {
@@ -402,7 +420,7 @@ Result<AcceptedInvitation> Service::accept_invitation(const Actor& invitee,
   const Timestamp now = clock_->now();
   // The conditional write keeps the token single-use even if two accepts raced past the
   // checks above (they cannot inside one IMMEDIATE transaction, but the rule is stated here).
-  ORGKIT_TRY(closed, tx->close_invitation(inv.id, InvitationState::accepted, invitee.id, now));
+  ORGKIT_TRY(closed, tx->close_invitation(inv.org, inv.id, InvitationState::accepted, invitee.id, now));
   if (!closed) {
     return fail(Error{ErrorCode::already_used, "token", "this invitation has already been used"});
   }
@@ -430,7 +448,7 @@ Result<Invitation> Service::decline_invitation(const Actor& invitee, std::string
   ORGKIT_TRY(open, Impl::open_invitation(*this, *tx, invitee, token));
   Invitation& inv = open.invitation;
   const Timestamp now = clock_->now();
-  ORGKIT_TRY(closed, tx->close_invitation(inv.id, InvitationState::declined, invitee.id, now));
+  ORGKIT_TRY(closed, tx->close_invitation(inv.org, inv.id, InvitationState::declined, invitee.id, now));
   if (!closed) {
     return fail(Error{ErrorCode::already_used, "token", "this invitation has already been used"});
   }
@@ -478,6 +496,7 @@ Result<IssuedInvitation> Service::resend_invitation(const Actor& actor, OrgId or
     return fail(Error::conflict("invitation_id", "a link cannot be resent; create a new link"));
   }
   ORGKIT_TRY(organization, Impl::organization(*tx, actor, org));
+  ORGKIT_CHECK(Impl::invitations_allowed(*this, organization));
   ORGKIT_TRY(member, tx->find_membership_by_email(org, email_key(inv.email)));
   if (member) {
     return fail(Error::exists("email", fmt::format("'{}' has become a member; the invitation is "
@@ -493,14 +512,14 @@ Result<IssuedInvitation> Service::resend_invitation(const Actor& actor, OrgId or
   issued.accept_url = invitations_.accept_url_base + token.text;
   ORGKIT_TRY(note, render(invitations_.templates, OutgoingMessage::Kind::resend, organization,
                           actor, inv, issued.accept_url));
-  ORGKIT_CHECK(tx->reissue_invitation(inv.id, inv, token.hash));
+  ORGKIT_CHECK(tx->reissue_invitation(org, inv.id, inv, token.hash));
   ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "invitation.resent", inv.email,
                            {{"expires_at", format_time(old_expiry), format_time(inv.expires_at)}}));
   ORGKIT_CHECK(tx->commit());
   issued.invitation = std::move(inv);
   issued.token = std::move(token.text);
   if (notifier_) {
-    if (auto sent = notifier_->deliver(note); !sent) issued.delivery_error = sent.error().message;
+    issued.delivery_error = Impl::deliver(*notifier_, note);
   }
   return issued;
 }
@@ -511,7 +530,7 @@ Result<Invitation> Service::revoke_invitation(const Actor& actor, OrgId org, Inv
   ORGKIT_TRY(managed, Impl::managed_invitation(*this, *tx, actor, org, id, "revoke invitations"));
   Invitation inv = std::move(managed.invitation);
   const Timestamp now = clock_->now();
-  ORGKIT_TRY(closed, tx->close_invitation(inv.id, InvitationState::revoked, actor.id, now));
+  ORGKIT_TRY(closed, tx->close_invitation(org, inv.id, InvitationState::revoked, actor.id, now));
   if (!closed) return fail(Error::conflict("invitation_id", "the invitation is no longer pending"));
   ORGKIT_CHECK(Impl::audit(*this, *tx, actor, org, "invitation.revoked",
                            audit_target(inv),
@@ -549,6 +568,16 @@ InvitationState Service::Impl::effective_state(const Invitation& inv, Timestamp 
                                                                         : inv.state;
 }
 
+Result<void> Service::Impl::invitations_allowed(const Service& s, const Organization& org) {
+  const Plan* plan = plan_for(s, org);
+  if (plan != nullptr && !plan->invitations) {
+    return fail(Error::denied("plan", fmt::format("plan '{}' does not include invitations; "
+                                                  "upgrade the plan to invite members (I7)",
+                                                  plan->name)));
+  }
+  return {};
+}
+
 Result<Service::Impl::InviteContext> Service::Impl::inviting(Service& s, StorageTransaction& tx,
                                                              const Actor& actor, OrgId org,
                                                              const RoleDefinition* role) {
@@ -557,12 +586,7 @@ Result<Service::Impl::InviteContext> Service::Impl::inviting(Service& s, Storage
   if (organization.personal) {
     return fail(Error::conflict("org_id", "a personal organization accepts no invitations (O2)"));
   }
-  const Plan* plan = plan_for(s, organization);
-  if (plan != nullptr && !plan->invitations) {
-    return fail(Error::denied("plan", fmt::format("plan '{}' does not include invitations; "
-                                                  "upgrade the plan to invite members (I7)",
-                                                  plan->name)));
-  }
+  ORGKIT_CHECK(invitations_allowed(s, organization));
   if (role != nullptr) ORGKIT_CHECK(may_invite_to(*a.role, *role));
   return InviteContext{std::move(a), std::move(organization)};
 }

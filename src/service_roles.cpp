@@ -34,7 +34,8 @@ Result<std::vector<std::string>> Service::Impl::grantable_permissions(
   return out;
 }
 
-Result<CustomRole> Service::Impl::managed_custom_role(StorageTransaction& tx, OrgId org,
+Result<CustomRole> Service::Impl::managed_custom_role(const Service& s, StorageTransaction& tx,
+                                                     OrgId org,
                                                      std::string_view name,
                                                      const RoleDefinition& actor_role,
                                                      std::string_view verb) {
@@ -43,9 +44,11 @@ Result<CustomRole> Service::Impl::managed_custom_role(StorageTransaction& tx, Or
     return fail(Error::not_found("role", fmt::format("the organization has no custom role '{}'",
                                                      name)));
   }
-  if (role->rank > actor_role.rank) {
-    return fail(Error::denied("role", fmt::format("role '{}' may not {} '{}', which ranks above "
-                                                  "it (P4)",
+  // Changing or deleting a role changes what its holders may do: the same rule as changing
+  // their role directly (P4: lower ranks only, peers only for manages_peers).
+  if (!PermissionPolicy::may_manage(actor_role, custom_definition(s, *role))) {
+    return fail(Error::denied("role", fmt::format("role '{}' may not {} '{}', which does not "
+                                                  "rank below it (P4)",
                                                   actor_role.name, verb, role->name)));
   }
   return std::move(*role);
@@ -90,7 +93,7 @@ Result<CustomRole> Service::update_role(const Actor& actor, OrgId org, std::stri
   }
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::roles_manage, "manage roles"));
-  ORGKIT_TRY(current, Impl::managed_custom_role(*tx, org, name, *a.role, "change"));
+  ORGKIT_TRY(current, Impl::managed_custom_role(*this, *tx, org, name, *a.role, "change"));
   CustomRole next = current;
   std::vector<FieldChange> changes;
   if (update.name && *update.name != current.name) {
@@ -122,13 +125,14 @@ Result<void> Service::delete_role(const Actor& actor, OrgId org, std::string_vie
   if (reassign_to) ORGKIT_CHECK(validate::role_name("reassign_to", *reassign_to));
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::roles_manage, "manage roles"));
-  ORGKIT_TRY(current, Impl::managed_custom_role(*tx, org, name, *a.role, "delete"));
+  ORGKIT_TRY(current, Impl::managed_custom_role(*this, *tx, org, name, *a.role, "delete"));
   ORGKIT_TRY(holders, tx->count_role_holders(org, name));
   std::vector<FieldChange> changes{{"rank", std::to_string(current.rank), std::nullopt}};
   if (holders > 0) {
     if (!reassign_to) {
-      return fail(Error::conflict("role", fmt::format("{} members or API keys hold '{}'; "
-                                                      "reassign them to another role first",
+      return fail(Error::conflict("role", fmt::format("{} members, API keys or pending "
+                                                      "invitations hold '{}'; reassign them "
+                                                      "to another role first",
                                                       holders, name)));
     }
     if (*reassign_to == name) {
@@ -138,6 +142,11 @@ Result<void> Service::delete_role(const Actor& actor, OrgId org, std::string_vie
     if (!PermissionPolicy::may_grant(*a.role, *target) || target->owner) {
       return fail(Error::denied("reassign_to", fmt::format("role '{}' may not grant '{}' (P4)",
                                                            a.role->name, target->name)));
+    }
+    if (!policy_.role_change_allowed(name, target->name)) {
+      return fail(Error::denied("reassign_to", fmt::format("the policy does not allow changing "
+                                                           "a role from '{}' to '{}' (P5)",
+                                                           name, target->name)));
     }
     ORGKIT_TRY(moved, tx->reassign_role(org, name, target->name));
     changes.push_back({"reassigned_to", std::nullopt, target->name});

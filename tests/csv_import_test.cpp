@@ -191,3 +191,43 @@ TEST_CASE("import: 100,000 rows in one call, one past the limit refused whole", 
   REQUIRE_ERROR(over, ErrorCode::limit_exceeded);
   CHECK(over.error().message.find("100000") != std::string::npos);
 }
+
+TEST_CASE("import: a stray quote after a multi-line field does not resurrect its text",
+          "[I6][E2]") {
+  Import t;
+  auto r = t.f.kit->import_invitations_csv(
+      t.admin, t.org.id,
+      "email,role,message\n"
+      "a@x.test,member,\"hello\nevil@evil.test,admin,pwned\n\",\"oops\n"
+      "b@x.test,member,fine\n");
+  REQUIRE_OK(r);
+  for (const auto& row : r->rows) {
+    INFO(row.line << " " << row.email);
+    CHECK(row.email != "evil@evil.test");
+  }
+  CHECK(r->rows.back().email == "b@x.test");
+  CHECK(r->rows.back().outcome == CsvRowResult::Outcome::invited);
+}
+
+TEST_CASE("import: trailing header comma and blank-looking lines", "[I6]") {
+  Import t;
+  auto r = t.f.kit->import_invitations_csv(
+      t.admin, t.org.id, "email,role,\na@x.test,member,\n   \t \nb@x.test,viewer\n");
+  REQUIRE_OK(r);
+  REQUIRE(r->rows.size() == 2);
+  CHECK(r->invited == 2);
+}
+
+TEST_CASE("import: a refused row does not use up a seat", "[I6][I7]") {
+  ServiceOptions o;
+  o.plans.plans = {{"pro", true, 4}};
+  o.plans.default_plan = "pro";
+  o.plans.pending_invitations_use_seats = true;
+  Import t(o);  // owner, admin, member: 3 of 4 seats
+  auto r = t.f.kit->import_invitations_csv(t.admin, t.org.id,
+                                           "email,role\nx@x.test,owner\ny@x.test,member\n");
+  REQUIRE_OK(r);
+  REQUIRE(r->rows.size() == 2);
+  CHECK(r->rows[0].error->code == ErrorCode::permission_denied);
+  CHECK(r->rows[1].outcome == CsvRowResult::Outcome::invited);
+}

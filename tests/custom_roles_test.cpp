@@ -154,3 +154,89 @@ TEST_CASE("deleting an organization deletes its custom roles", "[P6][O5]") {
   REQUIRE_OK(roles);
   CHECK(roles->empty());
 }
+
+TEST_CASE("a custom role's holders cannot grant what the role lacks", "[P6][P4]") {
+  Roles t;
+  // Same rank as admin, but without members:remove or roles:manage.
+  REQUIRE_OK(t.f.kit->create_role(t.admin, t.org.id,
+                                  Roles::role("recruiter", 50, {"members:read", "members:add",
+                                                                "members:invite",
+                                                                "api_keys:manage"})));
+  REQUIRE_OK(t.f.kit->change_member_role(t.owner, t.org.id, t.member.id, "recruiter"));
+  auto add_admin = t.f.kit->add_member(t.member, t.org.id,
+                                       {UserId("sock"), "sock@example.com", "", "admin"});
+  REQUIRE_ERROR(add_admin, ErrorCode::permission_denied);
+  NewApiKey key;
+  key.name = "k";
+  key.role = "admin";
+  REQUIRE_ERROR(t.f.kit->create_api_key(t.member, t.org.id, key), ErrorCode::permission_denied);
+  InviteRequest invite;
+  invite.email = "new@example.com";
+  invite.role = "member";  // member holds resources:create, which recruiter lacks
+  REQUIRE_ERROR(t.f.kit->invite(t.member, t.org.id, invite), ErrorCode::permission_denied);
+  invite.role = "recruiter";
+  REQUIRE_OK(t.f.kit->invite(t.member, t.org.id, invite));
+}
+
+TEST_CASE("changing or deleting a role is managing its holders (P4)", "[P6][P4]") {
+  Roles t;
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, Roles::role("lead", 50, {"audit:read"})));
+  REQUIRE_OK(t.f.kit->change_member_role(t.owner, t.org.id, t.member.id, "lead"));
+  CustomRoleUpdate strip;
+  strip.permissions = std::vector<std::string>{};
+  REQUIRE_ERROR(t.f.kit->update_role(t.admin, t.org.id, "lead", strip),
+                ErrorCode::permission_denied);
+  REQUIRE_ERROR(t.f.kit->delete_role(t.admin, t.org.id, "lead", std::string("viewer")),
+                ErrorCode::permission_denied);
+  auto check = t.f.kit->check(t.member, t.org.id, "audit:read");
+  REQUIRE_OK(check);
+  CHECK(*check);
+  REQUIRE_OK(t.f.kit->update_role(t.owner, t.org.id, "lead", strip));  // owners manage peers
+}
+
+TEST_CASE("pending invitations hold a role: deleting it cannot revive them later", "[P6][I4]") {
+  Roles t;
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, Roles::role("helper", 10, {"members:read"})));
+  auto link = t.f.kit->create_invite_link(t.admin, t.org.id, "helper", LinkExpiry::one_day);
+  REQUIRE_OK(link);
+  auto refused = t.f.kit->delete_role(t.owner, t.org.id, "helper");
+  REQUIRE_ERROR(refused, ErrorCode::conflict);
+  CHECK(refused.error().message.find("invitations") != std::string::npos);
+  REQUIRE_OK(t.f.kit->delete_role(t.owner, t.org.id, "helper", std::string("viewer")));
+  // Re-creating the name with more power does not upgrade the old link.
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id,
+                                  Roles::role("helper", 50, {"members:read", "members:remove"})));
+  auto joined = t.f.kit->accept_invitation(Fixture::user("eve"), link->token);
+  REQUIRE_OK(joined);
+  CHECK(joined->membership.role == "viewer");
+}
+
+TEST_CASE("a policy role and a custom role of one name: check and operations agree", "[P6][P2]") {
+  if (test::storage_kind() != "file") return;  // needs the database to outlive the policy
+  test::TempFile file("orgkit-collide");
+  auto owner = Fixture::user("owner");
+  auto bob = Fixture::user("bob");
+  OrgId org;
+  {
+    auto kit = Service::open_sqlite(file.path());
+    REQUIRE_OK(kit);
+    NewOrganization spec;
+    spec.name = "Acme";
+    org = (*kit)->create_organization(owner, spec)->id;
+    REQUIRE_OK((*kit)->create_role(owner, org, Roles::role("editor", 15, {"resources:read"})));
+    REQUIRE_OK((*kit)->add_member(owner, org, {bob.id, bob.email, "", "editor"}));
+  }
+  // A later policy defines "editor" itself, with more permissions.
+  std::string json = PermissionPolicy::standard().to_json();
+  json.insert(json.find("\"roles\": [") + 10,
+              R"({"name": "editor", "rank": 15, "permissions": ["resources:read", "resources:create"]},)");
+  auto policy = PermissionPolicy::from_json(json);
+  REQUIRE_OK(policy);
+  ServiceOptions o;
+  o.policy = *policy;
+  auto kit = Service::open_sqlite(file.path(), o);
+  REQUIRE_OK(kit);
+  auto may = (*kit)->check(bob, org, "resources:create");
+  REQUIRE_OK(may);
+  CHECK(*may);  // the policy's editor, as every operation sees it
+}

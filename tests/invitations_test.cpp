@@ -568,3 +568,20 @@ TEST_CASE("an invitation is not resent to someone who became a member", "[I8][I4
   REQUIRE_ERROR(resent, ErrorCode::already_exists);
   CHECK(resent.error().field == "email");
 }
+
+TEST_CASE("a notifier that throws loses neither the invitation nor the token", "[I1]") {
+  struct Throwing final : Notifier {
+    Result<void> deliver(const OutgoingMessage&) override { throw std::runtime_error("smtp"); }
+  };
+  ServiceOptions o;
+  o.notifier = std::make_shared<Throwing>();
+  Fixture f(o);
+  auto owner = Fixture::user("owner");
+  auto org = f.org(owner);
+  auto issued = f.kit->invite(owner, org.id, Invitations::to("dana@example.com"));
+  REQUIRE_OK(issued);
+  REQUIRE(issued->delivery_error.has_value());
+  CHECK(issued->delivery_error->find("smtp") != std::string::npos);
+  REQUIRE_OK(f.kit->accept_invitation(Invitations::invitee("dana", "dana@example.com"),
+                                      issued->token));
+}

@@ -124,3 +124,24 @@ TEST_CASE("plan options are validated", "[I7][E2]") {
   REQUIRE_ERROR(r, ErrorCode::not_found);
   CHECK(r.error().field == "plan");
 }
+
+TEST_CASE("a plan without invitations honours no pending ones", "[I7]") {
+  Fixture f(plans(false));
+  auto owner = Fixture::user("owner");
+  NewOrganization spec;
+  spec.name = "Acme";
+  spec.plan = "pro";
+  auto org = f.kit->create_organization(owner, spec);
+  REQUIRE_OK(org);
+  auto inv = f.kit->invite(owner, org->id, to("a@x.test"));
+  REQUIRE_OK(inv);
+  REQUIRE_OK(f.kit->set_plan(owner, org->id, "free"));
+  REQUIRE_ERROR(f.kit->resend_invitation(owner, org->id, inv->invitation.id),
+                ErrorCode::permission_denied);
+  auto accept = f.kit->accept_invitation(Actor{UserId("a"), "a@x.test", "", default_tenant()},
+                                         inv->token);
+  REQUIRE_ERROR(accept, ErrorCode::permission_denied);
+  CHECK(accept.error().field == "plan");
+  REQUIRE_OK(f.kit->decline_invitation(Actor{UserId("a"), "a@x.test", "", default_tenant()},
+                                       inv->token));
+}

@@ -3,6 +3,7 @@
 #include "support/test_support.hpp"
 
 #include <fstream>
+#include <filesystem>
 #include <random>
 
 using namespace orgkit;
@@ -173,4 +174,27 @@ TEST_CASE("which roles a role may grant, change and remove (manages)", "[P4][P5]
         "permissions": [], "manages": ["ghost"]}]})") == "/roles/0/manages/0");
   CHECK(field_of(R"({"permissions": ["a:b"], "roles": [{"name": "o", "rank": 1, "owner": true,
         "permissions": [], "manages": "member"}]})") == "/roles/0/manages");
+}
+
+TEST_CASE("duplicate keys, out-of-range ranks, owner grants and directories", "[P2][P4][policy][E2]") {
+  CHECK(field_of(R"({"permissions": ["a:read"], "permissions": ["a:read", "a:write"],
+        "roles": [{"name": "o", "rank": 1, "owner": true, "permissions": ["*"]}]})") ==
+        "/permissions");
+  CHECK(field_of(R"({"permissions": ["a:read"], "roles": [{"name": "o", "rank": 1,
+        "owner": true, "permissions": ["*"], "rank": 2}]})") == "/roles/0/rank");
+  CHECK(field_of(R"({"permissions": ["a:read"], "roles": [{"name": "o",
+        "rank": 18446744073709551615, "owner": true, "permissions": ["*"]}]})") ==
+        "/roles/0/rank");
+  auto dir = PermissionPolicy::load(std::filesystem::temp_directory_path().string());
+  REQUIRE_ERROR(dir, ErrorCode::invalid_argument);
+  CHECK(dir.error().field == "path");
+
+  // A role at the owner's rank is still not the owner: it cannot make owners.
+  auto policy = PermissionPolicy::from_json(R"({"permissions": ["members:add", "members:read"],
+      "roles": [{"name": "owner", "rank": 100, "owner": true, "manages_peers": true,
+                 "permissions": ["*"]},
+                {"name": "deputy", "rank": 100, "permissions": ["*"]}]})");
+  REQUIRE_OK(policy);
+  CHECK_FALSE(PermissionPolicy::may_grant(*policy->find_role("deputy"), policy->owner_role()));
+  CHECK(PermissionPolicy::may_grant(policy->owner_role(), policy->owner_role()));
 }

@@ -199,11 +199,14 @@ class PermissionPolicy {
     return p.index < max_permissions && role.permissions.test(p.index);
   }
 
-  /// P4: may a holder of `actor` grant `granted` to someone? Never above one's own rank, and
-  /// only roles in `actor.manages` when the policy lists them.
+  /// P4: may a holder of `actor` grant `granted` to someone? Never above one's own rank,
+  /// never a role holding a permission `actor` lacks (so a custom role cannot hand out more
+  /// than it has), the owner role only by the owner role, and only roles in `actor.manages`
+  /// when the policy lists them.
   [[nodiscard]] static bool may_grant(const RoleDefinition& actor,
                                       const RoleDefinition& granted) noexcept {
-    return granted.rank <= actor.rank && in_manages(actor, granted);
+    return granted.rank <= actor.rank && (granted.permissions & ~actor.permissions).none() &&
+           (!granted.owner || actor.owner) && in_manages(actor, granted);
   }
 
   /// P4: may a holder of `actor` change or remove a member who holds `target`? Only lower

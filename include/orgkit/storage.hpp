@@ -194,20 +194,22 @@ class StorageTransaction {
     return fail(Error::unsupported("find_pending_email_invitation"));
   }
 
-  /// Gives a pending invitation a new token and new contents (role, department, message,
+  /// Gives pending invitation `id` of `org` a new token and new contents (role, department, message,
   /// invited_by, created_at, expires_at from `inv`). not_found unless it is pending.
-  [[nodiscard]] virtual Result<void> reissue_invitation(InvitationId id, const Invitation& inv,
+  [[nodiscard]] virtual Result<void> reissue_invitation(OrgId org, InvitationId id,
+                                                        const Invitation& inv,
                                                         std::string_view token_hash) {
-    (void)id, (void)inv, (void)token_hash;
+    (void)org, (void)id, (void)inv, (void)token_hash;
     return fail(Error::unsupported("reissue_invitation"));
   }
 
-  /// Moves invitation `id` from pending to `to` (accepted, declined or revoked), recording
+  /// Moves invitation `id` of `org` from pending to `to` (accepted, declined or revoked), recording
   /// who and when. Returns false, changing nothing, if it was not pending: the conditional
   /// write that keeps a token single-use even if two accepts race (PITFALLS 1).
-  [[nodiscard]] virtual Result<bool> close_invitation(InvitationId id, InvitationState to,
-                                                      const UserId& by, Timestamp at) {
-    (void)id, (void)to, (void)by, (void)at;
+  [[nodiscard]] virtual Result<bool> close_invitation(OrgId org, InvitationId id,
+                                                      InvitationState to, const UserId& by,
+                                                      Timestamp at) {
+    (void)org, (void)id, (void)to, (void)by, (void)at;
     return fail(Error::unsupported("close_invitation"));
   }
 
@@ -278,7 +280,8 @@ class StorageTransaction {
     return fail(Error::unsupported("reassign_role"));
   }
 
-  /// How many members and unrevoked API keys of `org` hold `role`.
+  /// How many members, unrevoked API keys and stored-pending invitations (expired or not)
+  /// of `org` hold `role`.
   [[nodiscard]] virtual Result<std::int64_t> count_role_holders(OrgId org,
                                                                 std::string_view role) {
     (void)org, (void)role;
@@ -315,15 +318,15 @@ class StorageTransaction {
     return fail(Error::unsupported("list_api_keys"));
   }
 
-  /// Marks key `id` revoked at `at`. Returns false if it was revoked already.
-  [[nodiscard]] virtual Result<bool> revoke_api_key(ApiKeyId id, Timestamp at) {
-    (void)id, (void)at;
+  /// Marks key `id` of `org` revoked at `at`. Returns false if it was revoked already.
+  [[nodiscard]] virtual Result<bool> revoke_api_key(OrgId org, ApiKeyId id, Timestamp at) {
+    (void)org, (void)id, (void)at;
     return fail(Error::unsupported("revoke_api_key"));
   }
 
-  /// Records that key `id` was used at `at`.
-  [[nodiscard]] virtual Result<void> touch_api_key(ApiKeyId id, Timestamp at) {
-    (void)id, (void)at;
+  /// Records that key `id` of `org` was used at `at`.
+  [[nodiscard]] virtual Result<void> touch_api_key(OrgId org, ApiKeyId id, Timestamp at) {
+    (void)org, (void)id, (void)at;
     return fail(Error::unsupported("touch_api_key"));
   }
 };

@@ -681,14 +681,15 @@ class SqliteTransaction final : public StorageTransaction {
     });
   }
 
-  Result<void> reissue_invitation(InvitationId id, const Invitation& inv,
+  Result<void> reissue_invitation(OrgId org, InvitationId id, const Invitation& inv,
                                   std::string_view token_hash) override {
     return guarded(
         "reissue invitation",
         [&]() -> Result<void> {
           auto& s = stmt(
               "UPDATE invitations SET token_hash = ?, role = ?, department = ?, message = ?, "
-              "invited_by = ?, created_at = ?, expires_at = ? WHERE id = ? AND state = 'pending'");
+              "invited_by = ?, created_at = ?, expires_at = ? "
+              "WHERE id = ? AND org_id = ? AND state = 'pending'");
           s.bind(1, token_hash.data(), static_cast<int>(token_hash.size()));
           s.bind(2, inv.role);
           s.bind(3, inv.department);
@@ -697,6 +698,7 @@ class SqliteTransaction final : public StorageTransaction {
           s.bind(6, to_unix_ms(inv.created_at));
           s.bind(7, to_unix_ms(inv.expires_at));
           s.bind(8, id.value());
+          s.bind(9, org.value());
           if (s.exec() != 1) {
             return fail(Error::not_found("invitation_id", "no pending invitation with this id"));
           }
@@ -705,16 +707,17 @@ class SqliteTransaction final : public StorageTransaction {
         "token");
   }
 
-  Result<bool> close_invitation(InvitationId id, InvitationState to, const UserId& by,
-                                Timestamp at) override {
+  Result<bool> close_invitation(OrgId org, InvitationId id, InvitationState to,
+                                const UserId& by, Timestamp at) override {
     return guarded("close invitation", [&]() -> Result<bool> {
       auto& s = stmt(
           "UPDATE invitations SET state = ?, closed_by = ?, closed_at = ? "
-          "WHERE id = ? AND state = 'pending'");
+          "WHERE id = ? AND org_id = ? AND state = 'pending'");
       s.bind(1, std::string(to_string(to)));
       s.bind(2, by.value());
       s.bind(3, to_unix_ms(at));
       s.bind(4, id.value());
+      s.bind(5, org.value());
       return s.exec() == 1;
     });
   }
@@ -865,7 +868,9 @@ class SqliteTransaction final : public StorageTransaction {
       auto& s = stmt(
           "SELECT (SELECT count(*) FROM memberships WHERE org_id = ?1 AND role = ?2) + "
           "(SELECT count(*) FROM api_keys WHERE org_id = ?1 AND role = ?2 "
-          "AND revoked_at IS NULL)");
+          "AND revoked_at IS NULL) + "
+          "(SELECT count(*) FROM invitations WHERE org_id = ?1 AND role = ?2 "
+          "AND state = 'pending')");
       s.bind(1, org.value());
       s.bind(2, std::string(role));
       (void)s.executeStep();
@@ -936,20 +941,23 @@ class SqliteTransaction final : public StorageTransaction {
     });
   }
 
-  Result<bool> revoke_api_key(ApiKeyId id, Timestamp at) override {
+  Result<bool> revoke_api_key(OrgId org, ApiKeyId id, Timestamp at) override {
     return guarded("revoke API key", [&]() -> Result<bool> {
-      auto& s = stmt("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+      auto& s = stmt("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND org_id = ? "
+                     "AND revoked_at IS NULL");
       s.bind(1, to_unix_ms(at));
       s.bind(2, id.value());
+      s.bind(3, org.value());
       return s.exec() == 1;
     });
   }
 
-  Result<void> touch_api_key(ApiKeyId id, Timestamp at) override {
+  Result<void> touch_api_key(OrgId org, ApiKeyId id, Timestamp at) override {
     return guarded("record API key use", [&]() -> Result<void> {
-      auto& s = stmt("UPDATE api_keys SET last_used_at = ? WHERE id = ?");
+      auto& s = stmt("UPDATE api_keys SET last_used_at = ? WHERE id = ? AND org_id = ?");
       s.bind(1, to_unix_ms(at));
       s.bind(2, id.value());
+      s.bind(3, org.value());
       s.exec();
       return {};
     });
