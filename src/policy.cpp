@@ -188,6 +188,13 @@ Result<PermissionPolicy> PolicyBuilder::build() const {
       def.permissions.set(p->index);
     }
     if (spec.owner) ++owners;
+    // O8: only an owner transfers ownership; a policy saying otherwise would let check() and
+    // transfer_ownership() disagree, so it is refused here.
+    if (auto t = policy.permission(permissions::ownership_transfer);
+        t && !spec.owner && def.permissions.test(t->index)) {
+      return fail(Error::invalid(field + ".permissions",
+                                 "only the owner role may hold 'ownership:transfer' (O8)"));
+    }
     policy.roles_.push_back(std::move(def));
   }
   if (owners != 1) {

@@ -60,9 +60,14 @@ Result<std::unique_ptr<Service>> Service::create(std::unique_ptr<Storage> storag
 
 Result<std::unique_ptr<Service>> Service::open_sqlite(const std::string& path,
                                                       ServiceOptions options) {
-  ORGKIT_CHECK(validate_options(options));
   SqliteOptions so;
   so.path = path;
+  return open_sqlite(so, std::move(options));
+}
+
+Result<std::unique_ptr<Service>> Service::open_sqlite(const SqliteOptions& so,
+                                                      ServiceOptions options) {
+  ORGKIT_CHECK(validate_options(options));
   auto storage = orgkit::open_sqlite(so);
   if (!storage) return fail(storage.error());
   return std::unique_ptr<Service>(new Service(std::move(*storage), std::move(options)));
@@ -149,7 +154,12 @@ Result<RoleRef> Service::Impl::requested_role(const Service& s, StorageTransacti
 Result<void> Service::Impl::require(const Service& s, const RoleDefinition& role,
                                     std::string_view permission, std::string_view what) {
   auto p = s.policy_.permission(permission);
-  if (p && PermissionPolicy::holds(role, *p)) return {};
+  if (!p) {
+    return fail(Error::denied("permission", fmt::format("the policy '{}' does not declare '{}', "
+                                                        "so nobody may {}",
+                                                        s.policy_.name(), permission, what)));
+  }
+  if (PermissionPolicy::holds(role, *p)) return {};
   return fail(Error::denied("permission", fmt::format("role '{}' may not {} (needs '{}')",
                                                       role.name, what, permission)));
 }
@@ -276,6 +286,19 @@ Result<bool> Service::check(const Actor& actor, OrgId org, std::string_view perm
   auto p = policy_.permission(permission);
   if (!p) return fail(std::move(p).error());
   return check(actor, org, *p);
+}
+
+Result<bool> Service::check(const Actor& actor, OrgId org, std::string_view permission,
+                            const UserId& resource_owner) const {
+  auto p = policy_.permission(permission);
+  if (!p) return fail(std::move(p).error());
+  return check(actor, org, *p, resource_owner);
+}
+
+Result<bool> Service::check(const VerifiedApiKey& key, std::string_view permission) const {
+  auto p = policy_.permission(permission);
+  if (!p) return fail(std::move(p).error());
+  return key.allows(permission);
 }
 
 Result<void> Service::authorize(const Actor& actor, OrgId org,

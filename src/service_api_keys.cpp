@@ -86,33 +86,43 @@ Result<VerifiedApiKey> Service::verify_api_key(std::string_view presented) {
     return fail(Error::invalid("key", "is not an orgkit API key (okk_<16 hex>_<43 characters>)"));
   }
   const std::string hash = tokens::hash(presented);
-  // A write transaction: verifying records the key's last use in the same step.
-  ORGKIT_TRY(tx, Impl::write(*this));
-  ORGKIT_TRY(stored, tx->find_api_key_by_prefix(prefix));
-  // The same answer for an unknown prefix and a wrong secret: nothing to probe with.
-  if (!stored || !tokens::same_hash(stored->secret_hash, hash)) {
-    return fail(Error::not_found("key", "unknown API key"));
-  }
-  ApiKey& key = stored->key;
-  const Timestamp now = clock_->now();
-  if (key.revoked_at) return fail(Error{ErrorCode::revoked, "key", "this API key was revoked"});
-  if (key.expires_at && *key.expires_at <= now) {
-    return fail(Error{ErrorCode::expired, "key", "this API key has expired"});
-  }
-  ORGKIT_TRY(role, Impl::find_role(*this, *tx, key.org, key.role));
-  if (!role) {
-    return fail(Error::conflict("role", fmt::format("the key's role '{}' no longer exists",
-                                                    key.role)));
-  }
-  ORGKIT_CHECK(tx->touch_api_key(key.org, key.id, now));
-  ORGKIT_CHECK(tx->commit());
-  key.last_used_at = now;
   VerifiedApiKey out;
-  out.tenant = std::move(stored->tenant);
-  for (std::size_t i = 0; i < policy_.permission_names().size(); ++i) {
-    if (role->permissions.test(i)) out.permissions.push_back(policy_.permission_names()[i]);
+  {
+    // A read: verifying serves every request a key makes, so it must not queue behind writers.
+    ORGKIT_TRY(tx, Impl::read(*this));
+    ORGKIT_TRY(stored, tx->find_api_key_by_prefix(prefix));
+    // The same answer for an unknown prefix and a wrong secret: nothing to probe with.
+    if (!stored || !tokens::same_hash(stored->secret_hash, hash)) {
+      return fail(Error::not_found("key", "unknown API key"));
+    }
+    const Timestamp now = clock_->now();
+    if (stored->key.revoked_at) {
+      return fail(Error{ErrorCode::revoked, "key", "this API key was revoked"});
+    }
+    if (stored->key.expires_at && *stored->key.expires_at <= now) {
+      return fail(Error{ErrorCode::expired, "key", "this API key has expired"});
+    }
+    ORGKIT_TRY(role, Impl::find_role(*this, *tx, stored->key.org, stored->key.role));
+    if (!role) {
+      return fail(Error::conflict("role", fmt::format("the key's role '{}' no longer exists",
+                                                      stored->key.role)));
+    }
+    for (std::size_t i = 0; i < policy_.permission_names().size(); ++i) {
+      if (role->permissions.test(i)) out.permissions.push_back(policy_.permission_names()[i]);
+    }
+    out.tenant = std::move(stored->tenant);
+    out.key = std::move(stored->key);
   }
-  out.key = std::move(key);
+  // Last use is recorded at most once a minute per key, and only as well as it can be: a busy
+  // store delays the record, never the request.
+  const Timestamp now = clock_->now();
+  if (!out.key.last_used_at || now - *out.key.last_used_at >= std::chrono::minutes(1)) {
+    if (auto tx = Impl::write(*this)) {
+      if ((*tx)->touch_api_key(out.key.org, out.key.id, now) && (*tx)->commit()) {
+        out.key.last_used_at = now;
+      }
+    }
+  }
   return out;
 }
 

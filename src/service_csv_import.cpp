@@ -128,6 +128,7 @@ Result<CsvImportResult> Service::import_invitations_csv(const Actor& actor, OrgI
       row.outcome = issued->issued.refreshed ? CsvRowResult::Outcome::refreshed
                                              : CsvRowResult::Outcome::invited;
       row.invitation = issued->issued.invitation.id;
+      row.accept_url = std::move(issued->issued.accept_url);
       ++(issued->issued.refreshed ? result.refreshed : result.invited);
       const auto id = issued->issued.invitation.id.value();
       if (auto slot = outbox_slot.find(id); slot != outbox_slot.end()) {

@@ -127,6 +127,10 @@ Result<OutgoingMessage> render(const MessageTemplates& t, OutgoingMessage::Kind 
   m.to = inv.email;
   m.org = org.id;
   m.invitation = inv.id;
+  m.organization_name = v.organization;
+  m.role = v.role;
+  m.accept_url = v.accept_url;
+  m.expires_at = v.expires_at;
   try {
     m.subject = render_one(t.subject, subject_values);
     m.body = render_one(t.body, v);
@@ -447,6 +451,11 @@ Result<Invitation> Service::decline_invitation(const Actor& invitee, std::string
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(open, Impl::open_invitation(*this, *tx, invitee, token));
   Invitation& inv = open.invitation;
+  // A link is for whoever gets it: one recipient saying no must not close it for the rest.
+  if (inv.kind == InvitationKind::link) {
+    return fail(Error::conflict("token", "a shareable link cannot be declined; leaving it "
+                                         "unused is enough"));
+  }
   const Timestamp now = clock_->now();
   ORGKIT_TRY(closed, tx->close_invitation(inv.org, inv.id, InvitationState::declined, invitee.id, now));
   if (!closed) {
@@ -478,6 +487,9 @@ Result<Service::Impl::ManagedInvitation> Service::Impl::managed_invitation(
                                                            "invitation to '{}' (P4)",
                                                            a.role->name, role->name)));
   }
+  if (inv->state == InvitationState::revoked) {
+    return fail(Error{ErrorCode::revoked, "invitation_id", "the invitation is revoked already"});
+  }
   if (inv->state != InvitationState::pending) {
     return fail(Error::conflict("invitation_id", fmt::format("the invitation is {}, not pending",
                                                              to_string(inv->state))));
@@ -506,8 +518,9 @@ Result<IssuedInvitation> Service::resend_invitation(const Actor& actor, OrgId or
   const Timestamp now = clock_->now();
   if (inv.expires_at <= now) ORGKIT_CHECK(Impl::ensure_seat(*this, *tx, organization, true));
   const Timestamp old_expiry = inv.expires_at;
-  inv.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(
-                             invitations_.email_expiry);
+  // The same lifetime the invitation was given (per call or the default), from now.
+  inv.expires_at = now + (inv.expires_at - inv.created_at);
+  inv.created_at = now;
   IssuedInvitation issued;
   issued.accept_url = invitations_.accept_url_base + token.text;
   ORGKIT_TRY(note, render(invitations_.templates, OutgoingMessage::Kind::resend, organization,

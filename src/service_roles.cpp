@@ -63,9 +63,12 @@ Result<CustomRole> Service::create_role(const Actor& actor, OrgId org, const Cus
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::roles_manage, "manage roles"));
   ORGKIT_TRY(perms, Impl::grantable_permissions(*this, *a.role, spec.permissions));
-  if (spec.rank > a.role->rank || spec.rank >= policy_.owner_role().rank) {
-    return fail(Error::denied("rank", fmt::format("rank {} is above what role '{}' (rank {}) may "
-                                                  "create (P4)",
+  // A role its creator could not manage afterwards would be a trap: below the creator's rank
+  // (their own rank only for roles that manage peers), and never the owner's.
+  const bool below = spec.rank < a.role->rank || (a.role->manages_peers && spec.rank == a.role->rank);
+  if (!below || spec.rank >= policy_.owner_role().rank) {
+    return fail(Error::denied("rank", fmt::format("rank {} is not below role '{}' (rank {}), so "
+                                                  "it could not manage the role (P4)",
                                                   spec.rank, a.role->name, a.role->rank)));
   }
   ORGKIT_TRY(existing, tx->list_custom_roles(org));

@@ -124,3 +124,21 @@ TEST_CASE("keys are confined to their organization and go with it", "[P9][O5]") 
   REQUIRE_OK(t.f.kit->delete_organization(t.owner, t.org.id));
   REQUIRE_ERROR(t.f.kit->verify_api_key(key->secret), ErrorCode::not_found);
 }
+
+TEST_CASE("verifying records the last use at most once a minute", "[P9]") {
+  Keys t;
+  auto issued = t.f.kit->create_api_key(t.admin, t.org.id, Keys::key("ci", "member"));
+  REQUIRE_OK(issued);
+  const Timestamp first = t.f.clock->now();
+  REQUIRE_OK(t.f.kit->verify_api_key(issued->secret));
+  t.f.clock->advance(std::chrono::seconds(30));
+  REQUIRE_OK(t.f.kit->verify_api_key(issued->secret));
+  auto listed = t.f.kit->list_api_keys(t.owner, t.org.id);
+  REQUIRE_OK(listed);
+  CHECK(listed->front().last_used_at == std::optional<Timestamp>(first));
+  t.f.clock->advance(std::chrono::seconds(31));
+  REQUIRE_OK(t.f.kit->verify_api_key(issued->secret));
+  listed = t.f.kit->list_api_keys(t.owner, t.org.id);
+  REQUIRE_OK(listed);
+  CHECK(listed->front().last_used_at == std::optional<Timestamp>(t.f.clock->now()));
+}

@@ -176,3 +176,42 @@ TEST_CASE("a custom policy drives every decision", "[P2][P3][check]") {
   REQUIRE_ERROR(f.kit->add_member(owner, org.id, {UserId("v"), "v@example.com", "", "viewer"}),
                 ErrorCode::not_found);
 }
+
+TEST_CASE("checks by name with a resource owner, and for API keys", "[P7][P9][check]") {
+  Fixture f;
+  auto owner = Fixture::user("owner");
+  auto mo = Fixture::user("mo");
+  auto org = f.org(owner);
+  f.add(owner, org.id, mo, "member");
+  CHECK(*f.kit->check(mo, org.id, "resources:manage_own", mo.id));
+  CHECK_FALSE(*f.kit->check(mo, org.id, "resources:manage_own", owner.id));
+  REQUIRE_ERROR(f.kit->check(mo, org.id, "resources:manage_mine", mo.id),
+                ErrorCode::invalid_argument);
+
+  NewApiKey spec;
+  spec.name = "ci";
+  spec.role = "member";
+  auto key = f.kit->create_api_key(owner, org.id, spec);
+  REQUIRE_OK(key);
+  auto verified = f.kit->verify_api_key(key->secret);
+  REQUIRE_OK(verified);
+  CHECK(*f.kit->check(*verified, "resources:create"));
+  CHECK_FALSE(*f.kit->check(*verified, "members:invite"));
+  REQUIRE_ERROR(f.kit->check(*verified, "resources:craete"), ErrorCode::invalid_argument);
+}
+
+TEST_CASE("a policy without a permission an operation needs says so", "[P2]") {
+  auto policy = PolicyBuilder()
+                    .permissions({"docs:read", "org:update"})
+                    .role({"owner", 100, {"docs:read", "org:update"}, true, true})
+                    .build();
+  REQUIRE_OK(policy);
+  ServiceOptions o;
+  o.policy = *policy;
+  Fixture f(o);
+  auto owner = Fixture::user("owner");
+  auto org = f.org(owner);
+  auto r = f.kit->list_members(owner, org.id);
+  REQUIRE_ERROR(r, ErrorCode::permission_denied);
+  CHECK(r.error().message.find("does not declare 'members:read'") != std::string::npos);
+}

@@ -231,3 +231,17 @@ TEST_CASE("import: a refused row does not use up a seat", "[I6][I7]") {
   CHECK(r->rows[0].error->code == ErrorCode::permission_denied);
   CHECK(r->rows[1].outcome == CsvRowResult::Outcome::invited);
 }
+
+TEST_CASE("import: each invited row carries its accept link for hosts without a notifier",
+          "[I6]") {
+  Import t;
+  auto r = t.f.kit->import_invitations_csv(t.admin, t.org.id, "email,role\nzoe@x.test,viewer\n");
+  REQUIRE_OK(r);
+  REQUIRE(r->rows.size() == 1);
+  const auto& url = r->rows[0].accept_url;
+  REQUIRE(url.find("oki_") != std::string::npos);
+  auto joined = t.f.kit->accept_invitation(Actor{UserId("zoe"), "zoe@x.test", "", default_tenant()},
+                                           url.substr(url.find("oki_")));
+  REQUIRE_OK(joined);
+  CHECK(joined->membership.role == "viewer");
+}

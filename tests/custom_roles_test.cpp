@@ -158,7 +158,7 @@ TEST_CASE("deleting an organization deletes its custom roles", "[P6][O5]") {
 TEST_CASE("a custom role's holders cannot grant what the role lacks", "[P6][P4]") {
   Roles t;
   // Same rank as admin, but without members:remove or roles:manage.
-  REQUIRE_OK(t.f.kit->create_role(t.admin, t.org.id,
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id,
                                   Roles::role("recruiter", 50, {"members:read", "members:add",
                                                                 "members:invite",
                                                                 "api_keys:manage"})));
@@ -239,4 +239,13 @@ TEST_CASE("a policy role and a custom role of one name: check and operations agr
   auto may = (*kit)->check(bob, org, "resources:create");
   REQUIRE_OK(may);
   CHECK(*may);  // the policy's editor, as every operation sees it
+}
+
+TEST_CASE("a custom role ranks below its creator, so the creator can manage it", "[P6][P4]") {
+  Roles t;
+  auto equal = t.f.kit->create_role(t.admin, t.org.id, Roles::role("co-admin", 50, {}));
+  REQUIRE_ERROR(equal, ErrorCode::permission_denied);
+  CHECK(equal.error().field == "rank");
+  REQUIRE_OK(t.f.kit->create_role(t.admin, t.org.id, Roles::role("senior", 49, {})));
+  REQUIRE_OK(t.f.kit->delete_role(t.admin, t.org.id, "senior"));
 }

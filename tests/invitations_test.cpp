@@ -318,7 +318,7 @@ TEST_CASE("revoke: a revoked invitation cannot be accepted", "[I4]") {
                                       issued->token);
   REQUIRE_ERROR(r, ErrorCode::revoked);
   REQUIRE_ERROR(t.f.kit->revoke_invitation(t.owner, t.org.id, issued->invitation.id),
-                ErrorCode::conflict);
+                ErrorCode::revoked);
 }
 
 TEST_CASE("history keeps every state; pending list shows expiry; paging", "[I4][A1]") {
@@ -584,4 +584,22 @@ TEST_CASE("a notifier that throws loses neither the invitation nor the token", "
   CHECK(issued->delivery_error->find("smtp") != std::string::npos);
   REQUIRE_OK(f.kit->accept_invitation(Invitations::invitee("dana", "dana@example.com"),
                                       issued->token));
+}
+
+TEST_CASE("resend keeps the lifetime the invitation was given", "[I4][I3]") {
+  Invitations t;
+  InviteRequest r = Invitations::to("dana@example.com");
+  r.expires_in = std::chrono::hours(24 * 7);
+  auto issued = t.f.kit->invite(t.admin, t.org.id, r);
+  REQUIRE_OK(issued);
+  t.f.clock->advance(std::chrono::hours(24 * 3));
+  auto resent = t.f.kit->resend_invitation(t.admin, t.org.id, issued->invitation.id);
+  REQUIRE_OK(resent);
+  CHECK(resent->invitation.expires_at - t.f.clock->now() == std::chrono::hours(24 * 7));
+  const auto sent = t.f.notifier->messages();
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[1].accept_url == resent->accept_url);
+  CHECK(sent[1].role == "member");
+  CHECK(sent[1].organization_name == "Acme");
+  CHECK_FALSE(sent[1].expires_at.empty());
 }

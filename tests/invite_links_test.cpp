@@ -104,3 +104,13 @@ TEST_CASE("expired, used, revoked and unknown links fail with four distinct code
   REQUIRE_ERROR(f.kit->accept_invitation(joiner("x"), "https://example.invalid/?token=abc"),
                 ErrorCode::invalid_argument);
 }
+
+TEST_CASE("a link cannot be declined: one recipient's no does not close it for others", "[I5][I4]") {
+  Fixture f;
+  auto owner = Fixture::user("owner");
+  auto org = f.org(owner);
+  auto link = f.kit->create_invite_link(owner, org.id, "member", LinkExpiry::one_day);
+  REQUIRE_OK(link);
+  REQUIRE_ERROR(f.kit->decline_invitation(joiner("stranger"), link->token), ErrorCode::conflict);
+  REQUIRE_OK(f.kit->accept_invitation(joiner("colleague"), link->token));
+}

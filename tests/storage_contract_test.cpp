@@ -222,3 +222,15 @@ TEST_CASE("schema: created at the current version, newer files refused", "[stora
   REQUIRE_ERROR(newer, ErrorCode::conflict);
   CHECK(newer.error().message.find("99") != std::string::npos);
 }
+
+TEST_CASE("Service::open_sqlite takes SQLite settings too", "[storage]") {
+  TempFile f("orgkit-open");
+  SqliteOptions so;
+  so.path = f.path();
+  so.max_connections = 2;
+  so.busy_timeout_ms = 500;
+  auto kit = Service::open_sqlite(so);
+  REQUIRE_OK(kit);
+  so.max_connections = 100;
+  REQUIRE_ERROR(Service::open_sqlite(so), ErrorCode::invalid_argument);
+}

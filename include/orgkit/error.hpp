@@ -28,9 +28,10 @@ namespace orgkit {
 /// What went wrong, as a word the caller can act on.
 enum class ErrorCode {
   invalid_argument,   ///< Input is malformed (empty, too long, bad characters, ...).
-  not_found,          ///< The organization, member, role, ... does not exist (or is not visible).
+  not_found,          ///< The organization, member, role, ... does not exist, or is not visible:
+                      ///< an organization the actor is not a member of is not_found.
   already_exists,     ///< A unique thing (slug, membership, ...) exists already.
-  permission_denied,  ///< The acting user may not do this (policy, rank rule, not a member).
+  permission_denied,  ///< A member may not do this (policy, rank rule, plan).
   conflict,           ///< The action would break an invariant (e.g. an organization without owner).
   expired,            ///< A time-limited thing (invitation, key) is past its expiry.
   revoked,            ///< A thing (invitation, link, key) was revoked.

@@ -40,7 +40,10 @@ struct Organization {
   std::string legal_name;
   std::string alerting_email;
   std::string invoicing_email;
-  std::string plan;  ///< Plan name; the invitation issue gives plans meaning (I7).
+  /// Plan name (I7): one of ServiceOptions::plans, lowercase [a-z0-9_-]; empty means the
+  /// default plan. The creator may name any configured plan: hosts that sell plans leave it
+  /// empty and call Service::set_plan after payment.
+  std::string plan;
   std::map<std::string, std::string> metadata;  ///< Free-form key/value pairs of the host.
   bool personal = false;  ///< A personal organization has exactly one member (O2).
   UserId created_by;
@@ -172,6 +175,10 @@ struct CsvRowResult {
   std::string email;
   Outcome outcome = Outcome::failed;
   std::optional<InvitationId> invitation;  ///< Set when invited or refreshed.
+  /// Set when invited or refreshed: the accept link (holds the token, a secret). With no
+  /// notifier configured, the host delivers it; a later row for the same address replaces
+  /// the token, so only that row's link works.
+  std::string accept_url;
   std::optional<Error> error;              ///< Set when failed: why this row was not invited.
   std::optional<std::string> delivery_error;  ///< Invited, but the notifier failed.
 };
@@ -188,7 +195,10 @@ struct CsvImportResult {
 /// policy; its permissions are names of the policy's permissions.
 struct CustomRole {
   std::string name;  ///< 1-64 of [a-z0-9_-].
-  int rank = 0;      ///< Where it sits for the rank rule (P4); at most the creator's rank.
+  /// Where it sits for the rank rule (P4). The standard roles rank owner 100, admin 50,
+  /// member 20, viewer 10; a custom role must rank below its creator (e.g. 30: between member
+  /// and admin, so admins manage its holders).
+  int rank = 0;
   std::vector<std::string> permissions;
   Timestamp created_at;
 };
@@ -224,7 +234,7 @@ struct ApiKey {
 /// What to create (P9).
 struct NewApiKey {
   std::string name;  ///< 1-100 characters.
-  std::string role;  ///< Not above the creator's own role (PITFALLS 4, 11).
+  std::string role;  ///< One the creator may grant (P4); never the owner role.
   std::optional<std::chrono::seconds> expires_in;  ///< None: never expires.
 };
 
@@ -235,7 +245,7 @@ struct IssuedApiKey {
 };
 
 /// What a presented key resolves to: its organization, role and permissions, nothing of its
-/// creator's (PITFALLS 11).
+/// creator's: a key never acts with more than its role.
 struct VerifiedApiKey {
   ApiKey key;
   TenantId tenant;

@@ -34,6 +34,11 @@ struct OutgoingMessage {
   std::string body;
   OrgId org;
   InvitationId invitation;
+  // The same facts as fields, for hosts that render their own (HTML) messages.
+  std::string organization_name;
+  std::string role;
+  std::string accept_url;  ///< Holds the token: a secret, never log it.
+  std::string expires_at;  ///< UTC, "2026-12-23 10:00 UTC".
 };
 
 /// Implemented by the host to deliver messages (SMTP, a mail API, a queue, ...).

@@ -11,6 +11,13 @@
 // it is built: a role that lists an unknown permission is an error then, never a silent "no"
 // later (P2).
 //
+// The Service's operations need these names, each held by the roles that may do it; a
+// policy that lacks one makes that operation refused for everyone ("the policy does not
+// declare ..."): org:update, org:delete, billing:manage (set_plan), members:read,
+// members:add, members:invite (invitations and links), members:remove, members:update_role,
+// ownership:transfer (the owner role only), roles:manage, api_keys:manage, audit:read.
+// resources:* are for the host's own checks.
+//
 // PermissionPolicy::standard() is the built-in policy (P1, P3):
 //   owner  (rank 100) every permission
 //   admin  (rank  50) settings, members, custom roles, API keys, audit, all resources;

@@ -88,6 +88,10 @@ class Service {
   [[nodiscard]] static Result<std::unique_ptr<Service>> open_sqlite(const std::string& path,
                                                                     ServiceOptions options = {});
 
+  /// The same with SQLite settings (busy timeout, pool size).
+  [[nodiscard]] static Result<std::unique_ptr<Service>> open_sqlite(const SqliteOptions& sqlite,
+                                                                    ServiceOptions options = {});
+
   /// Checks options as create() does.
   [[nodiscard]] static Result<void> validate_options(const ServiceOptions& options);
 
@@ -121,8 +125,8 @@ class Service {
   [[nodiscard]] Result<Organization> update_organization(const Actor& actor, OrgId org,
                                                          const OrganizationUpdate& update);
 
-  /// O5: deletes the organization with its memberships (and later invitations, roles, keys);
-  /// needs org:delete (owners). The audit event of the deletion stays.
+  /// O5: deletes the organization with its memberships, invitations, custom roles and API
+  /// keys; needs org:delete (owners). Its audit events, the deletion's included, stay.
   [[nodiscard]] Result<void> delete_organization(const Actor& actor, OrgId org);
 
   /// O6: remembers `org` as the actor's current organization; the actor must be a member.
@@ -135,7 +139,9 @@ class Service {
   [[nodiscard]] Result<void> leave_organization(const Actor& actor, OrgId org);
 
   /// O8: makes member `new_owner` an owner and gives the actor `previous_owner_role`
-  /// (default admin; the owner role keeps the actor an owner too). Needs ownership:transfer.
+  /// (default "admin": name another role under a policy without one; naming the owner role
+  /// keeps the actor an owner too). Only the owner role transfers, and only when the policy
+  /// gives it ownership:transfer (no other role may hold that permission).
   [[nodiscard]] Result<void> transfer_ownership(const Actor& actor, OrgId org,
                                                 const UserId& new_owner,
                                                 std::string_view previous_owner_role = "admin");
@@ -190,22 +196,29 @@ class Service {
   /// match the invited address (case-insensitive); then email_verified is true in the result.
   /// Errors, each distinct: invalid_argument (malformed token), not_found (unknown token,
   /// or its organization was deleted), expired, already_used, revoked, conflict (declined,
-  /// or the role no longer exists), permission_denied (another user's email),
-  /// already_exists (already a member), limit_exceeded (no seat left).
+  /// or the role no longer exists), permission_denied (another user's email, or field "plan":
+  /// the organization's plan no longer includes invitations), already_exists (already a
+  /// member), limit_exceeded (no seat left).
   [[nodiscard]] Result<AcceptedInvitation> accept_invitation(const Actor& invitee,
                                                              std::string_view token);
 
-  /// I4: the invitee says no; the invitation is closed as declined.
+  /// I4: the invitee says no; the email invitation is closed as declined. The same errors as
+  /// accepting (malformed, unknown, expired, used, revoked, another address); conflict for a
+  /// shareable link, which is simply left unused.
   [[nodiscard]] Result<Invitation> decline_invitation(const Actor& invitee,
                                                       std::string_view token);
 
-  /// I4: a new token and a new expiry for a pending email invitation; the old token stops
-  /// working. Needs members:invite.
+  /// I4: a new token for a pending (or expired) email invitation, with the lifetime it was
+  /// given, from now; the old token stops working. Needs members:invite and a role that may
+  /// grant the invited one. Errors: not_found, revoked (revoked already), conflict (accepted,
+  /// declined, or a link), already_exists (the address became a member), permission_denied
+  /// (plan without invitations, P4), limit_exceeded (an expired one needs a seat again).
   [[nodiscard]] Result<IssuedInvitation> resend_invitation(const Actor& actor, OrgId org,
                                                            InvitationId invitation);
 
   /// I4: closes a pending invitation or link so it can no longer be accepted. Needs
-  /// members:invite.
+  /// members:invite and a role that may grant the invited one. Errors: not_found, revoked
+  /// (revoked already), conflict (accepted or declined).
   [[nodiscard]] Result<Invitation> revoke_invitation(const Actor& actor, OrgId org,
                                                      InvitationId invitation);
 
@@ -219,7 +232,8 @@ class Service {
   /// Each row gets a result: invited, refreshed, or the error for that row; a bad row never
   /// stops the others. The file as a whole fails only when it cannot be read as such
   /// (invalid_argument: no header, missing email or role column; limit_exceeded: more rows
-  /// than InvitationSettings::max_csv_rows). One transaction; messages go out after it.
+  /// than InvitationSettings::max_csv_rows). One transaction; messages go out after it. Each
+  /// invited row carries its accept link, for hosts that deliver without a Notifier.
   [[nodiscard]] Result<CsvImportResult> import_invitations_csv(const Actor& actor, OrgId org,
                                                                std::string_view csv);
 
@@ -237,8 +251,9 @@ class Service {
                                                std::string_view name,
                                                const CustomRoleUpdate& update);
 
-  /// Deletes a custom role; needs roles:manage. conflict while members or API keys hold it,
-  /// unless `reassign_to` names a role (one the actor may grant) that they move to first.
+  /// Deletes a custom role; needs roles:manage and a rank above it. conflict while members,
+  /// API keys or pending invitations hold it, unless `reassign_to` names a role (one the
+  /// actor may grant) that they all move to first.
   [[nodiscard]] Result<void> delete_role(const Actor& actor, OrgId org, std::string_view name,
                                          std::optional<std::string> reassign_to = std::nullopt);
 
@@ -256,18 +271,22 @@ class Service {
   /// The organization's keys, newest first, without secrets; needs api_keys:manage.
   [[nodiscard]] Result<std::vector<ApiKey>> list_api_keys(const Actor& actor, OrgId org);
 
-  /// Revokes a key at once; needs api_keys:manage and a key role not above the actor's.
+  /// Revokes a key at once; needs api_keys:manage and a key role the actor may grant.
+  /// Errors: not_found, revoked (revoked already), permission_denied.
   [[nodiscard]] Result<ApiKey> revoke_api_key(const Actor& actor, OrgId org, ApiKeyId key);
 
-  /// Resolves a presented key to its organization, role and permissions, comparing the
-  /// secret in constant time, and records its use. Errors: invalid_argument (malformed),
-  /// not_found (unknown key or wrong secret), revoked, expired.
+  /// Resolves a presented key to its organization, tenant, role and permissions, comparing
+  /// the secret in constant time. A read: it never waits for writers. Its use is recorded at
+  /// most once a minute (ApiKey::last_used_at), as well as the store allows. Errors:
+  /// invalid_argument (malformed), not_found (unknown key or wrong secret), revoked, expired,
+  /// conflict (its role no longer exists), unavailable/storage. Keys are unique across
+  /// tenants: a multi-tenant host compares VerifiedApiKey::tenant with the request's.
   [[nodiscard]] Result<VerifiedApiKey> verify_api_key(std::string_view presented);
 
   // --- claims (P8) ---------------------------------------------------------------------
 
   /// The actor's memberships as a JSON object to embed in an access token:
-  ///   {"v":1,"sub":"u-1","tenant":"default","active_org":"42","truncated":false,
+  ///   {"v":1,"sub":"u-1","tenant":"default","active_org":"42" or null,"truncated":false,
   ///    "orgs":[{"id":"42","slug":"acme","role":"owner","permissions":["..."]},...]}
   /// The active organization comes first, then by creation. "permissions" appears only with
   /// include_permissions. Past max_organizations entries the list stops and "truncated" is
@@ -281,9 +300,11 @@ class Service {
   /// no heap allocation in the steady state.
   [[nodiscard]] Result<bool> check(const Actor& actor, OrgId org, Permission permission) const;
 
-  /// P7: may the actor do `permission` on a resource of `org` owned by `resource_owner`?
-  /// For a permission of an "own or all" pair (resources:manage_own / manage_all), the "own"
-  /// half allows only when the actor owns the resource; the "all" half allows on any.
+  /// P7: may the actor act on a resource of `org` owned by `resource_owner` (a host's
+  /// document, agent, ...)? For either permission of an "own or all" pair (standard:
+  /// resources:manage_own / resources:manage_all) the answer is the same: yes when the actor's
+  /// role holds the "all" half, or holds the "own" half and the actor is the owner. Any other
+  /// permission ignores the owner.
   [[nodiscard]] Result<bool> check(const Actor& actor, OrgId org, Permission permission,
                                    const UserId& resource_owner) const;
 
@@ -291,8 +312,17 @@ class Service {
   [[nodiscard]] Result<bool> check(const Actor& actor, OrgId org,
                                    std::string_view permission) const;
 
-  /// Like check, but a denial is an Error (permission_denied) whose message says who lacks
-  /// what, for hosts that want to show why.
+  /// P7 by name: check(actor, org, "resources:manage_own", document.owner).
+  [[nodiscard]] Result<bool> check(const Actor& actor, OrgId org, std::string_view permission,
+                                   const UserId& resource_owner) const;
+
+  /// May the holder of a verified API key do `permission`? Like VerifiedApiKey::allows, but
+  /// a name the policy lacks is invalid_argument, never a silent false (P2).
+  [[nodiscard]] Result<bool> check(const VerifiedApiKey& key, std::string_view permission) const;
+
+  /// Like check, but a denial is an Error whose message says who lacks what, for hosts that
+  /// want to show why: permission_denied for a member whose role lacks it, not_found for a
+  /// non-member (as everywhere), invalid_argument for a name the policy lacks.
   [[nodiscard]] Result<void> authorize(const Actor& actor, OrgId org,
                                        std::string_view permission) const;
 

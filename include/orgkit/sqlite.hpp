@@ -19,7 +19,7 @@
 //   options.path = "orgkit.db";
 //   auto storage = orgkit::open_sqlite(options);
 //   if (!storage) { std::cerr << storage.error() << '\n'; return 1; }
-//   orgkit::Service kit(std::move(*storage));
+//   auto kit = orgkit::Service::create(std::move(*storage));  // or Service::open_sqlite(options)
 #pragma once
 
 #include <memory>

@@ -205,7 +205,7 @@ class StorageTransaction {
 
   /// Moves invitation `id` of `org` from pending to `to` (accepted, declined or revoked), recording
   /// who and when. Returns false, changing nothing, if it was not pending: the conditional
-  /// write that keeps a token single-use even if two accepts race (PITFALLS 1).
+  /// write that keeps a token single-use even if two accepts race.
   [[nodiscard]] virtual Result<bool> close_invitation(OrgId org, InvitationId id,
                                                       InvitationState to, const UserId& by,
                                                       Timestamp at) {
