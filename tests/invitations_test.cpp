@@ -185,17 +185,7 @@ TEST_CASE("an invited role that no longer exists cannot be accepted", "[I2]") {
     REQUIRE_OK(inv);
     token = inv->token;
   }
-  const auto& std_policy = PermissionPolicy::standard();
-  PolicyBuilder b;
-  for (const auto& name : std_policy.permission_names()) b.permission(name);
-  for (const auto& role : std_policy.roles()) {
-    if (role.name == "viewer") continue;
-    RoleSpec spec{role.name, role.rank, {}, role.owner, role.manages_peers};
-    for (std::size_t i = 0; i < std_policy.permission_names().size(); ++i) {
-      if (role.permissions.test(i)) spec.permissions.push_back(std_policy.permission_names()[i]);
-    }
-    b.role(spec);
-  }
+  auto b = test::standard_builder([](RoleSpec& spec) { return spec.name != "viewer"; });
   auto narrower = b.build();
   REQUIRE_OK(narrower);
   auto kit = open(*narrower);

@@ -357,17 +357,10 @@ TEST_CASE("transfer ownership: only an owner can", "[O8]") {
 TEST_CASE("only an owner transfers ownership, whatever a policy says", "[O8][P2]") {
   // A policy that gives admins ownership:transfer is refused when it is built, so check()
   // and transfer_ownership() can never disagree about who may transfer.
-  const auto& std_policy = PermissionPolicy::standard();
-  PolicyBuilder b;
-  for (const auto& name : std_policy.permission_names()) b.permission(name);
-  for (const auto& role : std_policy.roles()) {
-    RoleSpec spec{role.name, role.rank, {}, role.owner, role.manages_peers};
-    for (std::size_t i = 0; i < std_policy.permission_names().size(); ++i) {
-      if (role.permissions.test(i)) spec.permissions.push_back(std_policy.permission_names()[i]);
-    }
-    if (role.name == "admin") spec.permissions.emplace_back("ownership:transfer");
-    b.role(spec);
-  }
+  auto b = test::standard_builder([](RoleSpec& spec) {
+    if (spec.name == "admin") spec.permissions.emplace_back("ownership:transfer");
+    return true;
+  });
   auto policy = b.build();
   REQUIRE_ERROR(policy, ErrorCode::invalid_argument);
   CHECK(policy.error().field == "roles[1].permissions");

@@ -282,6 +282,11 @@ ApiKey read_api_key(SQLite::Statement& s) {
   return k;
 }
 
+// A BLOB column (a hash) as bytes.
+std::string blob(const SQLite::Column& c) {
+  return std::string(static_cast<const char*>(c.getBlob()), static_cast<std::size_t>(c.getBytes()));
+}
+
 std::optional<std::string> nullable_text(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
   return c.getString();
@@ -648,9 +653,7 @@ class SqliteTransaction final : public StorageTransaction {
       StoredInvitation stored;
       stored.invitation = read_invitation(s);
       stored.tenant = TenantId(s.getColumn(13).getString());
-      const SQLite::Column hash = s.getColumn(14);
-      stored.token_hash.assign(static_cast<const char*>(hash.getBlob()),
-                               static_cast<std::size_t>(hash.getBytes()));
+      stored.token_hash = blob(s.getColumn(14));
       return std::optional<StoredInvitation>(std::move(stored));
     });
   }
@@ -910,9 +913,7 @@ class SqliteTransaction final : public StorageTransaction {
       StoredApiKey stored;
       stored.key = read_api_key(s);
       stored.tenant = TenantId(s.getColumn(10).getString());
-      const SQLite::Column hash = s.getColumn(11);
-      stored.secret_hash.assign(static_cast<const char*>(hash.getBlob()),
-                                static_cast<std::size_t>(hash.getBytes()));
+      stored.secret_hash = blob(s.getColumn(11));
       return std::optional<StoredApiKey>(std::move(stored));
     });
   }

@@ -38,6 +38,21 @@ void RecordingNotifier::fail_deliveries(bool f) {
   fail_ = f;
 }
 
+PolicyBuilder standard_builder(const std::function<bool(RoleSpec&)>& tweak) {
+  const auto& standard = PermissionPolicy::standard();
+  PolicyBuilder b;
+  for (const auto& name : standard.permission_names()) b.permission(name);
+  for (const auto& role : standard.roles()) {
+    RoleSpec spec{role.name, role.rank, {}, role.owner, role.manages_peers};
+    for (std::size_t i = 0; i < standard.permission_names().size(); ++i) {
+      if (role.permissions.test(i)) spec.permissions.push_back(standard.permission_names()[i]);
+    }
+    if (tweak(spec)) b.role(std::move(spec));
+  }
+  b.ownership_rule(permissions::resources_manage_own, permissions::resources_manage_all);
+  return b;
+}
+
 std::string storage_kind() {
   const char* kind = std::getenv("ORGKIT_TEST_STORAGE");
   return kind != nullptr ? std::string(kind) : std::string("memory");

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -44,6 +45,10 @@ class TempFile {
  private:
   std::string path_;
 };
+
+/// A PolicyBuilder holding the standard policy, each role passed through `tweak` first (which
+/// returns false to leave the role out), so a test states only how its policy differs.
+PolicyBuilder standard_builder(const std::function<bool(RoleSpec&)>& tweak);
 
 /// The storage under test: "memory" or "file".
 std::string storage_kind();
