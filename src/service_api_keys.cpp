@@ -49,9 +49,13 @@ Result<IssuedApiKey> Service::create_api_key(const Actor& actor, OrgId org, cons
 Result<std::vector<ApiKey>> Service::list_api_keys(const Actor& actor, OrgId org) {
   ORGKIT_CHECK(Impl::validate_actor(actor));
   ORGKIT_TRY(tx, Impl::read(*this));
-  ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::api_keys_manage,
-                             "manage API keys"));
-  (void)a;
+  ORGKIT_TRY(m, Impl::actor_membership(*tx, actor, org));
+  ORGKIT_TRY(role, Impl::stored_role(*this, *tx, m));
+  // Seeing the keys (never their secrets) is api_keys:read where a policy declares it (002:
+  // members "can access" the organization's keys); managing them includes seeing them.
+  if (!Impl::require(*this, *role, permissions::api_keys_read, "see API keys")) {
+    ORGKIT_CHECK(Impl::require(*this, *role, permissions::api_keys_manage, "see API keys"));
+  }
   return tx->list_api_keys(org);
 }
 

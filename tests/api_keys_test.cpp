@@ -142,3 +142,31 @@ TEST_CASE("verifying records the last use at most once a minute", "[P9]") {
   REQUIRE_OK(listed);
   CHECK(listed->front().last_used_at == std::optional<Timestamp>(t.f.clock->now()));
 }
+
+TEST_CASE("api_keys:read lets members see keys without managing them", "[P9]") {
+  auto b = test::standard_builder([](RoleSpec& spec) {
+    if (spec.name == "member" || spec.name == "owner") spec.permissions.emplace_back("api_keys:read");
+    return true;
+  });
+  b.permission("api_keys:read");
+  auto policy = b.build();
+  REQUIRE_OK(policy);
+  ServiceOptions o;
+  o.policy = *policy;
+  Fixture f(o);
+  auto owner = Fixture::user("owner");
+  auto member = Fixture::user("member");
+  auto viewer = Fixture::user("viewer");
+  auto org = f.org(owner);
+  f.add(owner, org.id, member, "member");
+  f.add(owner, org.id, viewer, "viewer");
+  NewApiKey spec;
+  spec.name = "ci";
+  spec.role = "viewer";
+  REQUIRE_OK(f.kit->create_api_key(owner, org.id, spec));
+  auto seen = f.kit->list_api_keys(member, org.id);
+  REQUIRE_OK(seen);
+  CHECK(seen->size() == 1);
+  REQUIRE_ERROR(f.kit->create_api_key(member, org.id, spec), ErrorCode::permission_denied);
+  REQUIRE_ERROR(f.kit->list_api_keys(viewer, org.id), ErrorCode::permission_denied);
+}

@@ -15,7 +15,8 @@
 // policy that lacks one makes that operation refused for everyone ("the policy does not
 // declare ..."): org:update, org:delete, billing:manage (set_plan), members:read,
 // members:add, members:invite (invitations and links), members:remove, members:update_role,
-// ownership:transfer (the owner role only), roles:manage, api_keys:manage, audit:read.
+// ownership:transfer (the owner role only), roles:manage, api_keys:manage, audit:read;
+// optionally api_keys:read (list keys without managing them).
 // resources:* are for the host's own checks.
 //
 // PermissionPolicy::standard() is the built-in policy (P1, P3):
@@ -73,6 +74,8 @@ inline constexpr std::string_view members_update_role = "members:update_role";
 inline constexpr std::string_view ownership_transfer = "ownership:transfer";
 inline constexpr std::string_view roles_manage = "roles:manage";
 inline constexpr std::string_view api_keys_manage = "api_keys:manage";
+/// Optional: see the organization's keys (never secrets) without managing them.
+inline constexpr std::string_view api_keys_read = "api_keys:read";
 inline constexpr std::string_view audit_read = "audit:read";
 inline constexpr std::string_view resources_create = "resources:create";
 inline constexpr std::string_view resources_manage_own = "resources:manage_own";

@@ -268,7 +268,8 @@ class Service {
   [[nodiscard]] Result<IssuedApiKey> create_api_key(const Actor& actor, OrgId org,
                                                     const NewApiKey& key);
 
-  /// The organization's keys, newest first, without secrets; needs api_keys:manage.
+  /// The organization's keys, newest first, without secrets; needs api_keys:read (when the
+  /// policy declares it) or api_keys:manage.
   [[nodiscard]] Result<std::vector<ApiKey>> list_api_keys(const Actor& actor, OrgId org);
 
   /// Revokes a key at once; needs api_keys:manage and a key role the actor may grant.
