@@ -1,0 +1,160 @@
+// The SQLite store's plumbing: a guarded pool of connections, each with its own prepared
+// statements, and the one mapping of SQLite errors to orgkit's. SQLiteCpp throws; `guarded`
+// runs every storage step and turns any exception into an Error, so none leaves src/sqlite.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <orgkit/error.hpp>
+
+#include "sqlite/schema.hpp"
+
+namespace orgkit::sqlite {
+
+// The one place where SQLite's errors become orgkit's. `unique_field` names the key a unique
+// constraint protects in the operation at hand.
+Error map_error(const SQLite::Exception& e, std::string_view operation,
+                std::string_view unique_field = {});
+
+// Runs `f`, turning any exception into an Error; the return type is f's Result<T>.
+template <class F>
+auto guarded(std::string_view operation, F&& f, std::string_view unique_field = {})
+    -> decltype(f()) {
+  try {
+    return f();
+  } catch (const SQLite::Exception& e) {
+    return fail(map_error(e, operation, unique_field));
+  } catch (const std::bad_alloc&) {
+    return fail(Error::storage_failure(fmt::format("{}: out of memory", operation)));
+  } catch (const std::exception& e) {
+    return fail(Error::storage_failure(fmt::format("{} failed: {}", operation, e.what())));
+  }
+}
+
+// One connection and its prepared statements, keyed by the address of their SQL literal.
+struct Connection {
+  Connection(const std::string& path, int busy_timeout_ms, bool in_memory)
+      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
+    sqlite::configure_connection(db, busy_timeout_ms, in_memory);
+  }
+
+  SQLite::Statement& statement(const char* sql) {
+    auto it = statements.find(sql);
+    if (it == statements.end()) {
+      it = statements.emplace(sql, std::make_unique<SQLite::Statement>(db, sql)).first;
+    }
+    SQLite::Statement& s = *it->second;
+    // tryReset, not reset: after a failed step reset() rethrows that step's error.
+    (void)s.tryReset();
+    s.clearBindings();
+    return s;
+  }
+
+  // Resets every cached statement. A statement left mid-result (a lookup that read only its
+  // first row) keeps the connection's read snapshot open: the connection would go on seeing
+  // old data, including in check(), and SQLite would not call the busy handler for it, so
+  // its next writer would fail at once instead of waiting. Run before a transaction ends.
+  void reset_all() noexcept {
+    for (auto& entry : statements) (void)entry.second->tryReset();
+  }
+
+  SQLite::Database db;
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements;
+};
+
+class Pool;
+
+// A connection borrowed from the pool; given back when destroyed.
+class Lease {
+ public:
+  Lease(Pool* pool, std::unique_ptr<Connection> c) : pool_(pool), conn_(std::move(c)) {}
+  Lease(Lease&&) = default;
+  Lease& operator=(Lease&&) = delete;
+  ~Lease();
+  Connection& operator*() { return *conn_; }
+  Connection* operator->() { return conn_.get(); }
+
+ private:
+  Pool* pool_;
+  std::unique_ptr<Connection> conn_;
+};
+
+class Pool {
+ public:
+  Pool(std::string path, int busy_timeout_ms, int max_connections, bool in_memory)
+      : path_(std::move(path)),
+        busy_timeout_ms_(busy_timeout_ms),
+        max_(max_connections),
+        in_memory_(in_memory) {
+    idle_.reserve(static_cast<std::size_t>(max_connections));
+  }
+
+  // Throws SQLite::Exception if a new connection cannot be opened, or (as SQLITE_BUSY) if
+  // every connection stayed in use for the busy timeout: a caller that holds the only
+  // connection of ":memory:" and asks for another gets an error, not a hang.
+  Lease acquire() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!cv_.wait_for(lock, std::chrono::milliseconds(busy_timeout_ms_),
+                      [&] { return !idle_.empty() || open_ < max_; })) {
+      throw SQLite::Exception("all connections are in use", SQLITE_BUSY);
+    }
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(c));
+    }
+    ++open_;
+    lock.unlock();
+    try {
+      return Lease(this, std::make_unique<Connection>(path_, busy_timeout_ms_, in_memory_));
+    } catch (...) {
+      lock.lock();
+      --open_;
+      cv_.notify_one();
+      throw;
+    }
+  }
+
+  void release(std::unique_ptr<Connection> c) {
+    c->reset_all();  // backstop: no connection goes back to the pool holding a snapshot
+    // Nor holding a transaction (say, BEGIN succeeded and what followed threw): it would
+    // keep the write lock from every other connection and process.
+    if (sqlite3_get_autocommit(c->db.getHandle()) == 0) (void)c->db.tryExec("ROLLBACK");
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      idle_.push_back(std::move(c));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::string path_;
+  int busy_timeout_ms_;
+  int max_;
+  bool in_memory_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;
+};
+
+inline Lease::~Lease() {
+  if (conn_) pool_->release(std::move(conn_));
+}
+
+}  // namespace orgkit::sqlite

@@ -1,0 +1,48 @@
+// Row mapping of the SQLite store: each orgkit value from its columns, read in the order
+// the queries select them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <orgkit/model.hpp>
+
+namespace orgkit::sqlite {
+
+// Invitation rows are read with these columns, in this order (read_invitation).
+#define ORGKIT_INVITATION_COLUMNS                                                       \
+  "id, org_id, kind, email, role, department, message, state, invited_by, created_at, " \
+  "expires_at, closed_by, closed_at"
+// API key rows are read with these columns, in this order (read_api_key).
+#define ORGKIT_API_KEY_COLUMNS                                                       \
+  "id, org_id, name, role, prefix, created_by, created_at, expires_at, revoked_at, " \
+  "last_used_at"
+
+Organization read_org(SQLite::Statement& s);
+
+Membership read_membership(SQLite::Statement& s);
+
+InvitationState parse_state(const std::string& s);
+
+// Columns in the order of ORGKIT_INVITATION_COLUMNS, starting at column 0.
+Invitation read_invitation(SQLite::Statement& s);
+
+CustomRole read_custom_role(SQLite::Statement& s);
+
+// Permission names have no spaces (validate::permission_name), so a space separates them.
+std::string join_words(const std::vector<std::string>& words);
+
+std::optional<Timestamp> nullable_time(const SQLite::Column& c);
+
+ApiKey read_api_key(SQLite::Statement& s);
+
+// A BLOB column (a hash) as bytes.
+std::string blob(const SQLite::Column& c);
+
+std::optional<std::string> nullable_text(const SQLite::Column& c);
+
+}  // namespace orgkit::sqlite

@@ -1,0 +1,345 @@
+// SqliteTransaction: commit, organizations, memberships, per-user state, audit.
+#include "sqlite/transaction.hpp"
+#include "sqlite/rows.hpp"
+
+namespace orgkit::sqlite {
+
+SqliteTransaction::~SqliteTransaction() {
+  if (lease_) {
+    (*lease_)->reset_all();
+    (void)(*lease_)->db.tryExec("ROLLBACK");
+  }
+}
+
+Result<void> SqliteTransaction::commit() {
+  if (!lease_) return fail(Error::storage_failure("commit: the transaction has ended"));
+  (*lease_)->reset_all();
+  auto committed = guarded("commit", [&]() -> Result<void> {
+    (*lease_)->db.exec("COMMIT");
+    return {};
+  });
+  // A failed COMMIT can leave the transaction open; never hand such a connection back.
+  if (!committed) (void)(*lease_)->db.tryExec("ROLLBACK");
+  lease_.reset();  // the connection goes back to the pool now, not when this object dies
+  return committed;
+}
+
+Result<OrgId> SqliteTransaction::insert_organization(const Organization& org) {
+  return guarded(
+      "create organization",
+      [&]() -> Result<OrgId> {
+        auto& s = stmt(
+            "INSERT INTO organizations (tenant, name, slug, description, legal_name, "
+            "alerting_email, invoicing_email, plan, personal, created_by, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        s.bind(1, org.tenant.value());
+        s.bind(2, org.name);
+        s.bind(3, org.slug);
+        s.bind(4, org.description);
+        s.bind(5, org.legal_name);
+        s.bind(6, org.alerting_email);
+        s.bind(7, org.invoicing_email);
+        s.bind(8, org.plan);
+        s.bind(9, org.personal ? 1 : 0);
+        s.bind(10, org.created_by.value());
+        s.bind(11, to_unix_ms(org.created_at));
+        s.exec();
+        const OrgId id((*lease_)->db.getLastInsertRowid());
+        write_metadata(id, org.metadata);
+        return id;
+      },
+      "slug");
+}
+
+Result<std::optional<Organization>> SqliteTransaction::find_organization(const TenantId& tenant,
+                                                                         OrgId id) {
+  return guarded("read organization", [&]() -> Result<std::optional<Organization>> {
+    auto& s = stmt(select_org_by_id);
+    s.bind(1, id.value());
+    s.bind(2, tenant.value());
+    if (!s.executeStep()) return std::optional<Organization>();
+    Organization o = read_org(s);
+    o.metadata = read_metadata(o.id);
+    return std::optional<Organization>(std::move(o));
+  });
+}
+
+Result<bool> SqliteTransaction::slug_taken(const TenantId& tenant, std::string_view slug) {
+  return guarded("read slug", [&]() -> Result<bool> {
+    auto& s = stmt("SELECT 1 FROM organizations WHERE tenant = ? AND slug = ?");
+    s.bind(1, tenant.value());
+    s.bind(2, std::string(slug));
+    return s.executeStep();
+  });
+}
+
+Result<void> SqliteTransaction::update_organization(const Organization& org) {
+  return guarded("update organization", [&]() -> Result<void> {
+    auto& s = stmt(
+        "UPDATE organizations SET name = ?, description = ?, legal_name = ?, "
+        "alerting_email = ?, invoicing_email = ?, plan = ? WHERE id = ? AND tenant = ?");
+    s.bind(1, org.name);
+    s.bind(2, org.description);
+    s.bind(3, org.legal_name);
+    s.bind(4, org.alerting_email);
+    s.bind(5, org.invoicing_email);
+    s.bind(6, org.plan);
+    s.bind(7, org.id.value());
+    s.bind(8, org.tenant.value());
+    if (s.exec() != 1) return fail(Error::not_found("org_id", "no such organization"));
+    auto& del = stmt("DELETE FROM organization_metadata WHERE org_id = ?");
+    del.bind(1, org.id.value());
+    del.exec();
+    write_metadata(org.id, org.metadata);
+    return {};
+  });
+}
+
+Result<void> SqliteTransaction::delete_organization(const TenantId& tenant, OrgId id) {
+  return guarded("delete organization", [&]() -> Result<void> {
+    auto& s = stmt("DELETE FROM organizations WHERE id = ? AND tenant = ?");
+    s.bind(1, id.value());
+    s.bind(2, tenant.value());
+    if (s.exec() != 1) return fail(Error::not_found("org_id", "no such organization"));
+    return {};
+  });
+}
+
+Result<std::vector<MyOrganization>> SqliteTransaction::organizations_of(const TenantId& tenant,
+                                                                        const UserId& user) {
+  return guarded("list organizations", [&]() -> Result<std::vector<MyOrganization>> {
+    auto& s = stmt(select_orgs_of_user);
+    s.bind(1, tenant.value());
+    s.bind(2, user.value());
+    std::vector<MyOrganization> out;
+    while (s.executeStep()) {
+      MyOrganization mo;
+      mo.organization = read_org(s);
+      mo.role = s.getColumn(12).getString();
+      out.push_back(std::move(mo));
+    }
+    for (auto& mo : out) mo.organization.metadata = read_metadata(mo.organization.id);
+    return out;
+  });
+}
+
+Result<std::optional<OrgId>> SqliteTransaction::personal_organization_of(const TenantId& tenant,
+                                                                         const UserId& user) {
+  return guarded("read personal organization", [&]() -> Result<std::optional<OrgId>> {
+    auto& s =
+        stmt("SELECT id FROM organizations WHERE tenant = ? AND created_by = ? AND personal = 1");
+    s.bind(1, tenant.value());
+    s.bind(2, user.value());
+    if (!s.executeStep()) return std::optional<OrgId>();
+    return std::optional<OrgId>(OrgId(s.getColumn(0).getInt64()));
+  });
+}
+
+Result<void> SqliteTransaction::insert_membership(const TenantId& tenant, const Membership& m) {
+  return guarded(
+      "add member",
+      [&]() -> Result<void> {
+        auto& s = stmt(
+            "INSERT INTO memberships (org_id, user_id, tenant, email, display_name, role, "
+            "joined_at, email_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, lower(trim(?4)))");
+        s.bind(1, m.org.value());
+        s.bind(2, m.user.value());
+        s.bind(3, tenant.value());
+        s.bind(4, m.email);
+        s.bind(5, m.display_name);
+        s.bind(6, m.role);
+        s.bind(7, to_unix_ms(m.joined_at));
+        s.exec();
+        return {};
+      },
+      "user_id");
+}
+
+Result<std::optional<Membership>> SqliteTransaction::find_membership(const TenantId& tenant,
+                                                                     OrgId org,
+                                                                     const UserId& user) {
+  return guarded("read member", [&]() -> Result<std::optional<Membership>> {
+    auto& s = stmt(
+        "SELECT org_id, user_id, email, display_name, role, joined_at FROM memberships "
+        "WHERE org_id = ? AND user_id = ? AND tenant = ?");
+    s.bind(1, org.value());
+    s.bind(2, user.value());
+    s.bind(3, tenant.value());
+    if (!s.executeStep()) return std::optional<Membership>();
+    return std::optional<Membership>(read_membership(s));
+  });
+}
+
+Result<void> SqliteTransaction::update_membership_role(OrgId org, const UserId& user,
+                                                       std::string_view role) {
+  return guarded("change role", [&]() -> Result<void> {
+    auto& s = stmt("UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ?");
+    s.bind(1, std::string(role));
+    s.bind(2, org.value());
+    s.bind(3, user.value());
+    if (s.exec() != 1) return fail(Error::not_found("user_id", "no such member"));
+    return {};
+  });
+}
+
+Result<void> SqliteTransaction::delete_membership(OrgId org, const UserId& user) {
+  return guarded("remove member", [&]() -> Result<void> {
+    auto& s = stmt("DELETE FROM memberships WHERE org_id = ? AND user_id = ?");
+    s.bind(1, org.value());
+    s.bind(2, user.value());
+    if (s.exec() != 1) return fail(Error::not_found("user_id", "no such member"));
+    return {};
+  });
+}
+
+Result<std::vector<Membership>> SqliteTransaction::list_memberships(
+    OrgId org, const std::optional<std::string>& role, const std::string& after_user, int limit) {
+  return guarded("list members", [&]() -> Result<std::vector<Membership>> {
+    auto& s = role ? stmt(
+                         "SELECT org_id, user_id, email, display_name, role, joined_at "
+                         "FROM memberships WHERE org_id = ?1 AND role = ?4 AND user_id > ?2 "
+                         "ORDER BY user_id LIMIT ?3")
+                   : stmt(
+                         "SELECT org_id, user_id, email, display_name, role, joined_at "
+                         "FROM memberships WHERE org_id = ?1 AND user_id > ?2 "
+                         "ORDER BY user_id LIMIT ?3");
+    s.bind(1, org.value());
+    s.bind(2, after_user);
+    s.bind(3, limit);
+    if (role) s.bind(4, *role);
+    std::vector<Membership> out;
+    while (s.executeStep()) out.push_back(read_membership(s));
+    return out;
+  });
+}
+
+Result<std::int64_t> SqliteTransaction::count_memberships(OrgId org,
+                                                          const std::optional<std::string>& role) {
+  return guarded("count members", [&]() -> Result<std::int64_t> {
+    auto& s = role ? stmt("SELECT count(*) FROM memberships WHERE org_id = ? AND role = ?")
+                   : stmt("SELECT count(*) FROM memberships WHERE org_id = ?");
+    s.bind(1, org.value());
+    if (role) s.bind(2, *role);
+    (void)s.executeStep();
+    return s.getColumn(0).getInt64();
+  });
+}
+
+Result<std::optional<OrgId>> SqliteTransaction::active_organization(const TenantId& tenant,
+                                                                    const UserId& user) {
+  return guarded("read active organization", [&]() -> Result<std::optional<OrgId>> {
+    auto& s = stmt("SELECT active_org_id FROM user_state WHERE tenant = ? AND user_id = ?");
+    s.bind(1, tenant.value());
+    s.bind(2, user.value());
+    if (!s.executeStep() || s.getColumn(0).isNull()) return std::optional<OrgId>();
+    return std::optional<OrgId>(OrgId(s.getColumn(0).getInt64()));
+  });
+}
+
+Result<void> SqliteTransaction::set_active_organization(const TenantId& tenant, const UserId& user,
+                                                        std::optional<OrgId> org) {
+  return guarded("set active organization", [&]() -> Result<void> {
+    auto& s = stmt(
+        "INSERT INTO user_state (tenant, user_id, active_org_id) VALUES (?, ?, ?) "
+        "ON CONFLICT (tenant, user_id) DO UPDATE SET active_org_id = excluded.active_org_id");
+    s.bind(1, tenant.value());
+    s.bind(2, user.value());
+    if (org) {
+      s.bind(3, org->value());
+    } else {
+      s.bind(3);
+    }
+    s.exec();
+    return {};
+  });
+}
+
+Result<AuditEventId> SqliteTransaction::append_audit_event(const AuditEvent& e) {
+  return guarded("write audit event", [&]() -> Result<AuditEventId> {
+    auto& s = stmt(
+        "INSERT INTO audit_events (tenant, org_id, actor, action, target, at) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+    s.bind(1, e.tenant.value());
+    s.bind(2, e.org.value());
+    s.bind(3, e.actor.value());
+    s.bind(4, e.action);
+    s.bind(5, e.target);
+    s.bind(6, to_unix_ms(e.at));
+    s.exec();
+    const std::int64_t id = (*lease_)->db.getLastInsertRowid();
+    int seq = 0;
+    for (const auto& c : e.changes) {
+      auto& ch = stmt(
+          "INSERT INTO audit_changes (event_id, seq, field, before, after) "
+          "VALUES (?, ?, ?, ?, ?)");
+      ch.bind(1, id);
+      ch.bind(2, seq++);
+      ch.bind(3, c.field);
+      if (c.before)
+        ch.bind(4, *c.before);
+      else
+        ch.bind(4);
+      if (c.after)
+        ch.bind(5, *c.after);
+      else
+        ch.bind(5);
+      ch.exec();
+    }
+    return AuditEventId(id);
+  });
+}
+
+Result<std::vector<AuditEvent>> SqliteTransaction::list_audit_events(
+    const TenantId& tenant, OrgId org, std::optional<AuditEventId> before, int limit) {
+  return guarded("list audit events", [&]() -> Result<std::vector<AuditEvent>> {
+    auto& s = stmt(
+        "SELECT id, tenant, org_id, actor, action, target, at FROM audit_events "
+        "WHERE tenant = ? AND org_id = ? AND id < ? ORDER BY id DESC LIMIT ?");
+    s.bind(1, tenant.value());
+    s.bind(2, org.value());
+    s.bind(3, before ? before->value() : INT64_MAX);
+    s.bind(4, limit);
+    std::vector<AuditEvent> out;
+    while (s.executeStep()) {
+      AuditEvent e;
+      e.id = AuditEventId(s.getColumn(0).getInt64());
+      e.tenant = TenantId(s.getColumn(1).getString());
+      e.org = OrgId(s.getColumn(2).getInt64());
+      e.actor = UserId(s.getColumn(3).getString());
+      e.action = s.getColumn(4).getString();
+      e.target = s.getColumn(5).getString();
+      e.at = from_unix_ms(s.getColumn(6).getInt64());
+      out.push_back(std::move(e));
+    }
+    for (auto& e : out) {
+      auto& ch =
+          stmt("SELECT field, before, after FROM audit_changes WHERE event_id = ? ORDER BY seq");
+      ch.bind(1, e.id.value());
+      while (ch.executeStep()) {
+        e.changes.push_back({ch.getColumn(0).getString(), nullable_text(ch.getColumn(1)),
+                             nullable_text(ch.getColumn(2))});
+      }
+    }
+    return out;
+  });
+}
+
+void SqliteTransaction::write_metadata(OrgId id, const std::map<std::string, std::string>& md) {
+  for (const auto& [key, value] : md) {
+    auto& s = stmt("INSERT INTO organization_metadata (org_id, key, value) VALUES (?, ?, ?)");
+    s.bind(1, id.value());
+    s.bind(2, key);
+    s.bind(3, value);
+    s.exec();
+  }
+}
+
+std::map<std::string, std::string> SqliteTransaction::read_metadata(OrgId id) {
+  std::map<std::string, std::string> md;
+  auto& s = stmt("SELECT key, value FROM organization_metadata WHERE org_id = ?");
+  s.bind(1, id.value());
+  while (s.executeStep()) md.emplace(s.getColumn(0).getString(), s.getColumn(1).getString());
+  return md;
+}
+
+}  // namespace orgkit::sqlite

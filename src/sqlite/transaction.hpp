@@ -1,0 +1,108 @@
+// One unit of work on one pooled connection (orgkit/storage.hpp's StorageTransaction).
+// Its methods live in three files by subject: transaction.cpp (organizations, members, user
+// state, audit), invitations.cpp, roles_and_keys.cpp.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include <orgkit/storage.hpp>
+
+#include "sqlite/connection.hpp"
+
+namespace orgkit::sqlite {
+
+class SqliteTransaction final : public StorageTransaction {
+ public:
+  explicit SqliteTransaction(Lease lease) : lease_(std::move(lease)) {}
+  ~SqliteTransaction() override;
+  Result<void> commit() override;
+  Result<OrgId> insert_organization(const Organization& org) override;
+  Result<std::optional<Organization>> find_organization(const TenantId& tenant, OrgId id) override;
+  Result<bool> slug_taken(const TenantId& tenant, std::string_view slug) override;
+  Result<void> update_organization(const Organization& org) override;
+  Result<void> delete_organization(const TenantId& tenant, OrgId id) override;
+  Result<std::vector<MyOrganization>> organizations_of(const TenantId& tenant,
+                                                       const UserId& user) override;
+  Result<std::optional<OrgId>> personal_organization_of(const TenantId& tenant,
+                                                        const UserId& user) override;
+  Result<void> insert_membership(const TenantId& tenant, const Membership& m) override;
+  Result<std::optional<Membership>> find_membership(const TenantId& tenant, OrgId org,
+                                                    const UserId& user) override;
+  Result<void> update_membership_role(OrgId org, const UserId& user,
+                                      std::string_view role) override;
+  Result<void> delete_membership(OrgId org, const UserId& user) override;
+  Result<std::vector<Membership>> list_memberships(OrgId org,
+                                                   const std::optional<std::string>& role,
+                                                   const std::string& after_user,
+                                                   int limit) override;
+  Result<std::int64_t> count_memberships(OrgId org,
+                                         const std::optional<std::string>& role) override;
+  Result<std::optional<OrgId>> active_organization(const TenantId& tenant,
+                                                   const UserId& user) override;
+  Result<void> set_active_organization(const TenantId& tenant, const UserId& user,
+                                       std::optional<OrgId> org) override;
+  Result<AuditEventId> append_audit_event(const AuditEvent& e) override;
+  Result<std::vector<AuditEvent>> list_audit_events(const TenantId& tenant, OrgId org,
+                                                    std::optional<AuditEventId> before,
+                                                    int limit) override;
+  Result<InvitationId> insert_invitation(const TenantId& tenant, const Invitation& inv,
+                                         std::string_view email_key,
+                                         std::string_view token_hash) override;
+  Result<std::optional<StoredInvitation>> find_invitation_by_token(
+      std::string_view token_hash) override;
+  Result<std::optional<Invitation>> find_invitation(const TenantId& tenant, OrgId org,
+                                                    InvitationId id) override;
+  Result<std::optional<Invitation>> find_pending_email_invitation(
+      OrgId org, std::string_view email_key) override;
+  Result<void> reissue_invitation(OrgId org, InvitationId id, const Invitation& inv,
+                                  std::string_view token_hash) override;
+  Result<bool> close_invitation(OrgId org, InvitationId id, InvitationState to, const UserId& by,
+                                Timestamp at) override;
+  Result<std::vector<Invitation>> list_invitations(OrgId org, std::optional<InvitationState> state,
+                                                   Timestamp now,
+                                                   std::optional<InvitationId> before,
+                                                   int limit) override;
+  Result<std::optional<Membership>> find_membership_by_email(OrgId org,
+                                                             std::string_view email_key) override;
+  Result<std::int64_t> count_pending_invitations(OrgId org, Timestamp now) override;
+  Result<std::optional<CustomRole>> find_custom_role(OrgId org, std::string_view name) override;
+  Result<std::vector<CustomRole>> list_custom_roles(OrgId org) override;
+  Result<void> insert_custom_role(OrgId org, const CustomRole& role) override;
+  Result<void> update_custom_role(OrgId org, std::string_view name,
+                                  const CustomRole& role) override;
+  Result<void> delete_custom_role(OrgId org, std::string_view name) override;
+  Result<std::int64_t> reassign_role(OrgId org, std::string_view from,
+                                     std::string_view to) override;
+  Result<std::int64_t> count_role_holders(OrgId org, std::string_view role) override;
+  Result<ApiKeyId> insert_api_key(const TenantId& tenant, const ApiKey& key,
+                                  std::string_view secret_hash) override;
+  Result<std::optional<StoredApiKey>> find_api_key_by_prefix(std::string_view prefix) override;
+  Result<std::optional<ApiKey>> find_api_key(const TenantId& tenant, OrgId org,
+                                             ApiKeyId id) override;
+  Result<std::vector<ApiKey>> list_api_keys(OrgId org) override;
+  Result<bool> revoke_api_key(OrgId org, ApiKeyId id, Timestamp at) override;
+  Result<void> touch_api_key(OrgId org, ApiKeyId id, Timestamp at) override;
+
+ private:
+  static constexpr const char* select_org_by_id =
+      "SELECT o.id, o.tenant, o.name, o.slug, o.description, o.legal_name, o.alerting_email, "
+      "o.invoicing_email, o.plan, o.personal, o.created_by, o.created_at "
+      "FROM organizations o WHERE o.id = ? AND o.tenant = ?";
+  static constexpr const char* select_orgs_of_user =
+      "SELECT o.id, o.tenant, o.name, o.slug, o.description, o.legal_name, o.alerting_email, "
+      "o.invoicing_email, o.plan, o.personal, o.created_by, o.created_at, m.role "
+      "FROM memberships m JOIN organizations o ON o.id = m.org_id "
+      "WHERE m.tenant = ? AND m.user_id = ? ORDER BY o.id";
+  // Every operation after commit() is a programming error; it fails instead of crashing.
+  SQLite::Statement& stmt(const char* sql) {
+    if (!lease_) throw SQLite::Exception("the transaction has ended", SQLITE_MISUSE);
+    return (*lease_)->statement(sql);
+  }
+  void write_metadata(OrgId id, const std::map<std::string, std::string>& md);
+  std::map<std::string, std::string> read_metadata(OrgId id);
+  std::optional<Lease> lease_;
+};
+
+}  // namespace orgkit::sqlite
