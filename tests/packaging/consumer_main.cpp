@@ -1,5 +1,6 @@
-// A program that uses an installed orgkit exactly as a host application would: it sees only
-// the installed public headers and the installed library. Returns non-zero on any failure, so
+// The consumer program of the packaging tests, built once against an installed orgkit
+// (find-package/) and once against orgkit's sources (add-subdirectory/), exactly as a host
+// application would: through <orgkit/orgkit.hpp> and the orgkit::orgkit target only. Returns non-zero on any failure, so
 // `ctest --build-and-test ... --test-command` turns a broken package into a failed test.
 #include <orgkit/orgkit.hpp>
 
@@ -7,9 +8,9 @@
 #include <iostream>
 
 int main() {
-  // The headers found are the ones installed with this library (one version source).
+  // The headers found are the ones of the library linked (one version source).
   if (std::strcmp(orgkit::version_string, ORGKIT_EXPECTED_VERSION) != 0) {
-    std::cerr << "header version " << orgkit::version_string << ", package version "
+    std::cerr << "header version " << orgkit::version_string << ", library version "
               << ORGKIT_EXPECTED_VERSION << '\n';
     return 1;
   }
@@ -42,6 +43,6 @@ int main() {
     return 1;
   }
 
-  std::cout << "find_package(orgkit " << orgkit::version_string << "): ok\n";
+  std::cout << ORGKIT_CONSUMER_KIND << "(orgkit " << orgkit::version_string << "): ok\n";
   return 0;
 }
