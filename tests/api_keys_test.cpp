@@ -11,17 +11,7 @@ using test::Fixture;
 
 namespace {
 
-struct Keys {
-  Fixture f;
-  Actor owner = Fixture::user("owner");
-  Actor admin = Fixture::user("admin");
-  Actor member = Fixture::user("member");
-  Organization org;
-  Keys() {
-    org = f.org(owner);
-    f.add(owner, org.id, admin, "admin");
-    f.add(owner, org.id, member, "member");
-  }
+struct Keys : test::Team {
   static NewApiKey key(const std::string& name, const std::string& role) {
     NewApiKey k;
     k.name = name;

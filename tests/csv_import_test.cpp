@@ -11,17 +11,8 @@ using test::Fixture;
 
 namespace {
 
-struct Import {
-  Fixture f;
-  Actor owner = Fixture::user("owner");
-  Actor admin = Fixture::user("admin");
-  Actor member = Fixture::user("member");
-  Organization org;
-  explicit Import(ServiceOptions o = {}) : f(std::move(o)) {
-    org = f.org(owner);
-    f.add(owner, org.id, admin, "admin");
-    f.add(owner, org.id, member, "member");
-  }
+struct Import : test::Team {
+  explicit Import(ServiceOptions o = {}) : Team(std::move(o)) {}
   std::size_t pending() {
     InvitationQuery q;
     q.state = InvitationState::pending;

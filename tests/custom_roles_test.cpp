@@ -7,17 +7,7 @@ using test::Fixture;
 
 namespace {
 
-struct Roles {
-  Fixture f;
-  Actor owner = Fixture::user("owner");
-  Actor admin = Fixture::user("admin");
-  Actor member = Fixture::user("member");
-  Organization org;
-  Roles() {
-    org = f.org(owner);
-    f.add(owner, org.id, admin, "admin");
-    f.add(owner, org.id, member, "member");
-  }
+struct Roles : test::Team {
   static CustomRole role(const std::string& name, int rank, std::vector<std::string> perms) {
     CustomRole r;
     r.name = name;

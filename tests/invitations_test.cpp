@@ -14,17 +14,7 @@ using test::Fixture;
 
 namespace {
 
-struct Invitations {
-  Fixture f;
-  Actor owner = Fixture::user("owner");
-  Actor admin = Fixture::user("admin");
-  Actor member = Fixture::user("member");
-  Organization org;
-  Invitations() {
-    org = f.org(owner);
-    f.add(owner, org.id, admin, "admin");
-    f.add(owner, org.id, member, "member");
-  }
+struct Invitations : test::Team {
   static InviteRequest to(const std::string& email, const std::string& role = "member") {
     InviteRequest r;
     r.email = email;

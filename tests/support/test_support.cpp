@@ -93,6 +93,12 @@ void Fixture::add(const Actor& by, OrgId org, const Actor& who, const std::strin
   if (!added) FAIL("add_member: " << to_string(added.error()));
 }
 
+Team::Team(ServiceOptions options) : f(std::move(options)) {
+  org = f.org(owner);
+  f.add(owner, org.id, admin, "admin");
+  f.add(owner, org.id, member, "member");
+}
+
 std::vector<std::string> Fixture::actions(const Actor& reader, OrgId org) {
   std::vector<std::string> out;
   AuditQuery q;

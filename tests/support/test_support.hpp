@@ -88,4 +88,14 @@ struct Fixture {
   std::vector<std::string> actions(const Actor& reader, OrgId org);
 };
 
+/// The usual cast: an organization "Acme" with an owner, an admin and a member.
+struct Team {
+  explicit Team(ServiceOptions options = {});
+  Fixture f;
+  Actor owner = Fixture::user("owner");
+  Actor admin = Fixture::user("admin");
+  Actor member = Fixture::user("member");
+  Organization org;
+};
+
 }  // namespace orgkit::test
