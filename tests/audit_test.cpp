@@ -65,13 +65,8 @@ TEST_CASE("refused and invalid changes write no audit event", "[A1][E2]") {
 }
 
 TEST_CASE("only owners and admins read the audit trail, a page at a time", "[A1]") {
-  Fixture f;
-  auto owner = Fixture::user("owner");
-  auto admin = Fixture::user("admin");
-  auto member = Fixture::user("member");
-  auto org = f.org(owner);
-  f.add(owner, org.id, admin, "admin");
-  f.add(owner, org.id, member, "member");
+  test::Team team;
+  auto& [f, owner, admin, member, org] = team;
   for (int i = 0; i < 12; ++i) {
     REQUIRE_OK(f.kit->change_member_role(admin, org.id, member.id, i % 2 ? "member" : "viewer"));
   }

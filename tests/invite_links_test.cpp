@@ -38,13 +38,8 @@ TEST_CASE("links expire after 1 hour, 24 hours, 48 hours or 7 days", "[I5]") {
 }
 
 TEST_CASE("a link is single-use; anyone with it may join once", "[I5]") {
-  Fixture f;
-  auto owner = Fixture::user("owner");
-  auto admin = Fixture::user("admin");
-  auto member = Fixture::user("member");
-  auto org = f.org(owner);
-  f.add(owner, org.id, admin, "admin");
-  f.add(owner, org.id, member, "member");
+  test::Team team;
+  auto& [f, owner, admin, member, org] = team;
   auto link = f.kit->create_invite_link(admin, org.id, "viewer", LinkExpiry::seven_days);
   REQUIRE_OK(link);
   auto first = f.kit->accept_invitation(joiner("zoe"), link->token);

@@ -178,13 +178,8 @@ TEST_CASE("my organizations lists each with my role", "[O3]") {
 }
 
 TEST_CASE("update details needs org:update", "[O4]") {
-  Fixture f;
-  auto owner = Fixture::user("owner");
-  auto admin = Fixture::user("admin");
-  auto member = Fixture::user("member");
-  auto org = f.org(owner);
-  f.add(owner, org.id, admin, "admin");
-  f.add(owner, org.id, member, "member");
+  test::Team team;
+  auto& [f, owner, admin, member, org] = team;
 
   OrganizationUpdate u;
   u.name = "Acme Two";
@@ -326,13 +321,8 @@ TEST_CASE("leave: any member except the last owner", "[O7]") {
 }
 
 TEST_CASE("transfer ownership: only an owner can", "[O8]") {
-  Fixture f;
-  auto owner = Fixture::user("owner");
-  auto admin = Fixture::user("admin");
-  auto member = Fixture::user("member");
-  auto org = f.org(owner);
-  f.add(owner, org.id, admin, "admin");
-  f.add(owner, org.id, member, "member");
+  test::Team team;
+  auto& [f, owner, admin, member, org] = team;
 
   auto by_admin = f.kit->transfer_ownership(admin, org.id, admin.id);
   REQUIRE_ERROR(by_admin, ErrorCode::invalid_argument);  // to oneself

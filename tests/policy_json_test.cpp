@@ -122,13 +122,8 @@ TEST_CASE("member rules: role changes only from member to admin (P5)", "[P5][pol
   REQUIRE_OK(policy);
   ServiceOptions o;
   o.policy = *policy;
-  Fixture f(o);
-  auto owner = Fixture::user("owner");
-  auto admin = Fixture::user("admin");
-  auto member = Fixture::user("member");
-  auto org = f.org(owner);
-  f.add(owner, org.id, admin, "admin");
-  f.add(owner, org.id, member, "member");
+  test::Team team(o);
+  auto& [f, owner, admin, member, org] = team;
 
   REQUIRE_OK(f.kit->change_member_role(owner, org.id, member.id, "admin"));
   auto demote = f.kit->change_member_role(owner, org.id, member.id, "member");
@@ -155,13 +150,8 @@ TEST_CASE("which roles a role may grant, change and remove (manages)", "[P4][P5]
 
   ServiceOptions o;
   o.policy = *policy;
-  Fixture f(o);
-  auto owner = Fixture::user("owner");
-  auto admin = Fixture::user("admin");
-  auto member = Fixture::user("member");
-  auto org = f.org(owner);
-  f.add(owner, org.id, admin, "admin");
-  f.add(owner, org.id, member, "member");
+  test::Team team(o);
+  auto& [f, owner, admin, member, org] = team;
   REQUIRE_OK(f.kit->change_member_role(admin, org.id, member.id, "viewer"));
   auto promote = f.kit->change_member_role(admin, org.id, member.id, "admin");
   REQUIRE_ERROR(promote, ErrorCode::permission_denied);
