@@ -193,7 +193,7 @@ Result<PermissionPolicy> PolicyBuilder::build() const {
     if (auto t = policy.permission(permissions::ownership_transfer);
         t && !spec.owner && def.permissions.test(t->index)) {
       return fail(Error::invalid(field + ".permissions",
-                                 "only the owner role may hold 'ownership:transfer' (O8)"));
+                                 "only the owner role may hold 'ownership:transfer'"));
     }
     policy.roles_.push_back(std::move(def));
   }

@@ -220,7 +220,7 @@ const Plan* Service::Impl::plan_for(const Service& s, const Organization& org) {
 
 Error Service::Impl::seat_error(const Service& s, const Plan& plan, std::int64_t taken) {
   return Error::limit("plan.max_members",
-                      fmt::format("plan '{}' allows {} members and {} seats are taken{} (I7)",
+                      fmt::format("plan '{}' allows {} members and {} seats are taken{}",
                                   plan.name, *plan.max_members, taken,
                                   s.plans_.pending_invitations_use_seats
                                       ? " by members and pending invitations"

@@ -23,7 +23,7 @@ Result<IssuedApiKey> Service::create_api_key(const Actor& actor, OrgId org, cons
   // A key acts with its own role, never its creator's, and never above it (PITFALLS 4, 11).
   if (!PermissionPolicy::may_grant(*a.role, *role) || role->owner) {
     return fail(Error::denied("role", fmt::format("role '{}' may not create a key with role '{}' "
-                                                  "(P4; keys never hold the owner role)",
+                                                  "(keys never hold the owner role)",
                                                   a.role->name, role->name)));
   }
   ApiKey key;
@@ -72,7 +72,7 @@ Result<ApiKey> Service::revoke_api_key(const Actor& actor, OrgId org, ApiKeyId i
   ORGKIT_TRY(role, Impl::find_role(*this, *tx, org, key->role));
   if (role && !PermissionPolicy::may_grant(*a.role, *role)) {
     return fail(Error::denied("key_id", fmt::format("role '{}' may not revoke a key with role "
-                                                    "'{}' (P4)",
+                                                    "'{}'",
                                                     a.role->name, role->name)));
   }
   const Timestamp now = clock_->now();

@@ -195,7 +195,7 @@ Result<Service::Impl::Issued> Service::Impl::issue_email_invitation(
   ORGKIT_TRY(member, tx.find_membership_by_email(org.id, key));
   if (member) {
     return fail(Error::exists("email", fmt::format("'{}' is already a member of the "
-                                                   "organization (I8)",
+                                                   "organization",
                                                    inv.email)));
   }
   ORGKIT_TRY(token, tokens::generate());
@@ -214,7 +214,7 @@ Result<Service::Impl::Issued> Service::Impl::issue_email_invitation(
     ORGKIT_TRY(previous_role, find_role(s, tx, org.id, previous->role));
     if (previous_role && !PermissionPolicy::may_grant(actor_role, *previous_role)) {
       return fail(Error::denied("email", fmt::format("a pending invitation to '{}' as '{}' "
-                                                     "exists, which role '{}' may not change (P4)",
+                                                     "exists, which role '{}' may not change",
                                                      inv.email, previous->role, actor_role.name)));
     }
   }
@@ -284,8 +284,7 @@ Result<void> Service::Impl::may_invite_to(const RoleDefinition& actor_role,
                                           const RoleDefinition& role) {
   if (PermissionPolicy::may_grant(actor_role, role)) return {};
   return fail(Error::denied("role", fmt::format("role '{}' may not invite to '{}', which ranks "
-                                                "above it or is not among the roles it manages "
-                                                "(P4)",
+                                                "above it or is not among the roles it manages",
                                                 actor_role.name, role.name)));
 }
 
@@ -484,7 +483,7 @@ Result<Service::Impl::ManagedInvitation> Service::Impl::managed_invitation(
   ORGKIT_TRY(role, find_role(s, tx, org, inv->role));
   if (role && !PermissionPolicy::may_grant(*a.role, *role)) {
     return fail(Error::denied("invitation_id", fmt::format("role '{}' may not manage an "
-                                                           "invitation to '{}' (P4)",
+                                                           "invitation to '{}'",
                                                            a.role->name, role->name)));
   }
   if (inv->state == InvitationState::revoked) {
@@ -512,7 +511,7 @@ Result<IssuedInvitation> Service::resend_invitation(const Actor& actor, OrgId or
   ORGKIT_TRY(member, tx->find_membership_by_email(org, email_key(inv.email)));
   if (member) {
     return fail(Error::exists("email", fmt::format("'{}' has become a member; the invitation is "
-                                                   "not needed (I8)",
+                                                   "not needed",
                                                    inv.email)));
   }
   const Timestamp now = clock_->now();
@@ -585,7 +584,7 @@ Result<void> Service::Impl::invitations_allowed(const Service& s, const Organiza
   const Plan* plan = plan_for(s, org);
   if (plan != nullptr && !plan->invitations) {
     return fail(Error::denied("plan", fmt::format("plan '{}' does not include invitations; "
-                                                  "upgrade the plan to invite members (I7)",
+                                                  "upgrade the plan to invite members",
                                                   plan->name)));
   }
   return {};
@@ -597,7 +596,7 @@ Result<Service::Impl::InviteContext> Service::Impl::inviting(Service& s, Storage
   ORGKIT_TRY(a, access(s, tx, actor, org, permissions::members_invite, "invite members"));
   ORGKIT_TRY(organization, Impl::organization(tx, actor, org));
   if (organization.personal) {
-    return fail(Error::conflict("org_id", "a personal organization accepts no invitations (O2)"));
+    return fail(Error::conflict("org_id", "a personal organization accepts no invitations"));
   }
   ORGKIT_CHECK(invitations_allowed(s, organization));
   if (role != nullptr) ORGKIT_CHECK(may_invite_to(*a.role, *role));

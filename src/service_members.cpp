@@ -52,18 +52,18 @@ Result<Membership> Service::add_member(const Actor& actor, OrgId org, const NewM
   ORGKIT_TRY(organization, Impl::organization(*tx, actor, org));
   if (organization.personal) {
     return fail(Error::conflict("org_id", "a personal organization has exactly one member and "
-                                          "accepts no members (O2)"));
+                                          "accepts no members"));
   }
   if (!PermissionPolicy::may_grant(*a.role, *role)) {
     return fail(Error::denied("role", fmt::format("role '{}' may not grant '{}', which ranks "
-                                                  "above it (P4)",
+                                                  "above it",
                                                   a.role->name, role->name)));
   }
   ORGKIT_TRY(existing, tx->find_membership(actor.tenant, org, member.id));
   if (!existing) ORGKIT_CHECK(Impl::ensure_seat(*this, *tx, organization, true));
   if (existing) {
     return fail(Error::exists("user_id", fmt::format("'{}' is already a member (to change their "
-                                                     "email, remove and add them again: P10)",
+                                                     "email, remove and add them again)",
                                                      member.id.value())));
   }
   Membership m{org, member.id, std::move(email), std::move(display_name), role->name,
@@ -92,18 +92,18 @@ Result<Membership> Service::change_member_role(const Actor& actor, OrgId org, co
   ORGKIT_TRY(current, Impl::find_role(*this, *tx, org, target->role));
   if (current && !PermissionPolicy::may_manage(*a.role, *current)) {
     return fail(Error::denied("user_id", fmt::format("role '{}' may not change the role of '{}', "
-                                                     "who holds '{}' (P4: only lower ranks)",
+                                                     "who holds '{}' (only lower ranks)",
                                                      a.role->name, user.value(), current->name)));
   }
   if (!PermissionPolicy::may_grant(*a.role, *role)) {
     return fail(Error::denied("role", fmt::format("role '{}' may not grant '{}', which ranks "
-                                                  "above it (P4)",
+                                                  "above it",
                                                   a.role->name, role->name)));
   }
   if (target->role == role->name) return Impl::commit(*tx, std::move(*target));
   if (!policy_.role_change_allowed(target->role, role->name)) {
     return fail(Error::denied("role", fmt::format("the policy does not allow changing a role from "
-                                                  "'{}' to '{}' (P5); contact support",
+                                                  "'{}' to '{}'; contact support",
                                                   target->role, role->name)));
   }
   if (role->name != policy_.owner_role().name) {
@@ -131,13 +131,13 @@ Result<void> Service::remove_member(const Actor& actor, OrgId org, const UserId&
   ORGKIT_TRY(current, Impl::find_role(*this, *tx, org, target->role));
   if (!policy_.removal_allowed(target->role)) {
     return fail(Error::denied("user_id", fmt::format("the policy does not allow removing a "
-                                                     "member who holds '{}' (P5); contact "
+                                                     "member who holds '{}'; contact "
                                                      "support",
                                                      target->role)));
   }
   if (current && !PermissionPolicy::may_manage(*a.role, *current)) {
     return fail(Error::denied("user_id", fmt::format("role '{}' may not remove '{}', who holds "
-                                                     "'{}' (P4: only lower ranks)",
+                                                     "'{}' (only lower ranks)",
                                                      a.role->name, user.value(), current->name)));
   }
   ORGKIT_CHECK(Impl::ensure_owner_remains(*this, *tx, org, *target, "removing them"));

@@ -280,7 +280,7 @@ Result<void> Service::leave_organization(const Actor& actor, OrgId org) {
   ORGKIT_CHECK(Impl::validate_actor(actor));
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(m, Impl::actor_membership(*tx, actor, org));
-  ORGKIT_CHECK(Impl::ensure_owner_remains(*this, *tx, org, m, "leaving (O7)"));
+  ORGKIT_CHECK(Impl::ensure_owner_remains(*this, *tx, org, m, "leaving"));
   if (!policy_.leaving_allowed(m.role)) {
     return fail(Error::denied("role", fmt::format("the policy does not allow members who hold "
                                                   "'{}' to leave on their own",
@@ -306,11 +306,11 @@ Result<void> Service::transfer_ownership(const Actor& actor, OrgId org, const Us
   }
   ORGKIT_TRY(tx, Impl::write(*this));
   ORGKIT_TRY(a, Impl::access(*this, *tx, actor, org, permissions::ownership_transfer,
-                             "transfer ownership (O8)"));
+                             "transfer ownership"));
   // O8 names owners, whatever a custom policy grants: only an owner hands ownership on.
   if (!a.role->owner) {
     return fail(Error::denied("permission", fmt::format("only an owner can transfer ownership; "
-                                                        "'{}' is {} (O8)",
+                                                        "'{}' is {}",
                                                         actor.id.value(), a.role->name)));
   }
   ORGKIT_TRY(keep_role,

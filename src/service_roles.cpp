@@ -26,7 +26,7 @@ Result<std::vector<std::string>> Service::Impl::grantable_permissions(
     }
     if (!PermissionPolicy::holds(actor_role, *p)) {
       return fail(Error::denied(field, fmt::format("role '{}' does not hold '{}', so it cannot "
-                                                   "give it to a role (P6)",
+                                                   "give it to a role",
                                                    actor_role.name, names[i])));
     }
     if (std::find(out.begin(), out.end(), names[i]) == out.end()) out.push_back(names[i]);
@@ -48,7 +48,7 @@ Result<CustomRole> Service::Impl::managed_custom_role(const Service& s, StorageT
   // their role directly (P4: lower ranks only, peers only for manages_peers).
   if (!PermissionPolicy::may_manage(actor_role, custom_definition(s, *role))) {
     return fail(Error::denied("role", fmt::format("role '{}' may not {} '{}', which does not "
-                                                  "rank below it (P4)",
+                                                  "rank below it",
                                                   actor_role.name, verb, role->name)));
   }
   return std::move(*role);
@@ -68,7 +68,7 @@ Result<CustomRole> Service::create_role(const Actor& actor, OrgId org, const Cus
   const bool below = spec.rank < a.role->rank || (a.role->manages_peers && spec.rank == a.role->rank);
   if (!below || spec.rank >= policy_.owner_role().rank) {
     return fail(Error::denied("rank", fmt::format("rank {} is not below role '{}' (rank {}), so "
-                                                  "it could not manage the role (P4)",
+                                                  "it could not manage the role",
                                                   spec.rank, a.role->name, a.role->rank)));
   }
   ORGKIT_TRY(existing, tx->list_custom_roles(org));
@@ -143,12 +143,12 @@ Result<void> Service::delete_role(const Actor& actor, OrgId org, std::string_vie
     }
     ORGKIT_TRY(target, Impl::requested_role(*this, *tx, org, "reassign_to", *reassign_to));
     if (!PermissionPolicy::may_grant(*a.role, *target) || target->owner) {
-      return fail(Error::denied("reassign_to", fmt::format("role '{}' may not grant '{}' (P4)",
+      return fail(Error::denied("reassign_to", fmt::format("role '{}' may not grant '{}'",
                                                            a.role->name, target->name)));
     }
     if (!policy_.role_change_allowed(name, target->name)) {
       return fail(Error::denied("reassign_to", fmt::format("the policy does not allow changing "
-                                                           "a role from '{}' to '{}' (P5)",
+                                                           "a role from '{}' to '{}'",
                                                            name, target->name)));
     }
     ORGKIT_TRY(moved, tx->reassign_role(org, name, target->name));

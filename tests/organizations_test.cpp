@@ -354,7 +354,7 @@ TEST_CASE("only an owner transfers ownership, whatever a policy says", "[O8][P2]
   auto policy = b.build();
   REQUIRE_ERROR(policy, ErrorCode::invalid_argument);
   CHECK(policy.error().field == "roles[1].permissions");
-  CHECK(policy.error().message.find("O8") != std::string::npos);
+  CHECK(policy.error().message.find("only the owner role") != std::string::npos);
 }
 
 TEST_CASE("tenants: slugs unique per tenant, nothing visible across", "[O9]") {

@@ -77,3 +77,11 @@ TEST_CASE("host ids, metadata and limits", "[E2]") {
   REQUIRE_ERROR(validate::page_limit("limit", 0), ErrorCode::invalid_argument);
   REQUIRE_ERROR(validate::page_limit("limit", 1001), ErrorCode::invalid_argument);
 }
+
+TEST_CASE("error messages are checked for internal rule ids", "[E2]") {
+  // The check REQUIRE_ERROR applies to every provoked error must itself be able to fail.
+  CHECK(orgkit::test::names_rule_id("may not grant 'owner' (P4)"));
+  CHECK(orgkit::test::names_rule_id("I7: no seat left"));
+  CHECK_FALSE(orgkit::test::names_rule_id("plan 'pro2' allows 5 members"));
+  CHECK_FALSE(orgkit::test::names_rule_id("user 'u-P4x' is not a member"));
+}

@@ -54,7 +54,7 @@ inline std::ostream& operator<<(std::ostream& os, ErrorCode code) { return os <<
 struct Error {
   ErrorCode code = ErrorCode::storage;
   std::string field;    ///< The offending input ("slug", "email", ...), empty if none.
-  std::string message;  ///< A sentence for a person; names the rule where one applies.
+  std::string message;  ///< A sentence for a person, in the product's words.
 
   // Named factories, so call sites read as the rule they enforce.
   static Error invalid(std::string field, std::string message) {
@@ -83,7 +83,7 @@ struct Error {
   }
 };
 
-/// "permission_denied (role): admins cannot change the role of an owner (P4)".
+/// "permission_denied (role): admins cannot change the role of an owner".
 [[nodiscard]] std::string to_string(const Error& error);
 
 inline std::ostream& operator<<(std::ostream& os, const Error& error) {

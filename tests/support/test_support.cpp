@@ -2,9 +2,15 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <regex>
 #include <unistd.h>
 
 namespace orgkit::test {
+
+bool names_rule_id(const std::string& message) {
+  static const std::regex id(R"((^|[^A-Za-z0-9_])[OPIAESUCRT][0-9]{1,2}([^A-Za-z0-9_]|$))");
+  return std::regex_search(message, id);
+}
 
 TempFile::TempFile(const std::string& stem) {
   static std::atomic<int> counter{0};

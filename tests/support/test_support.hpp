@@ -22,16 +22,22 @@
     REQUIRE(orgkit_r_.has_value());                                              \
   } while (false)
 
-/// Requires a Result to hold an error with this code.
+/// Requires a Result to hold an error with this code. Every error a test provokes is also
+/// checked to be written for people: no internal rule id (docs/rules.md) in its message.
 #define REQUIRE_ERROR(expr, error_code)                                           \
   do {                                                                            \
     const auto& orgkit_r_ = (expr);                                               \
     REQUIRE_FALSE(orgkit_r_.has_value());                                         \
     INFO(orgkit::to_string(orgkit_r_.error()));                                   \
     REQUIRE(orgkit_r_.error().code == (error_code));                              \
+    CHECK_FALSE(orgkit::test::names_rule_id(orgkit_r_.error().message));           \
   } while (false)
 
 namespace orgkit::test {
+
+/// Whether `message` carries an internal rule id such as "P4" or "(I7)": an uppercase letter
+/// from the rule families followed by digits, standing as a word.
+bool names_rule_id(const std::string& message);
 
 /// A unique temporary path, removed (with -wal and -shm) on destruction.
 class TempFile {
