@@ -75,7 +75,7 @@ class world {
     auto storage = orgkit::open_sqlite(options);
     if (!storage) die("open_sqlite", storage.error());
 
-    auto tx = (*storage)->begin(orgkit::TransactionMode::write);
+    auto tx = (*storage)->begin_write(orgkit::WriteScope{});
     if (!tx) die("begin", tx.error());
     const auto now = orgkit::SystemClock().now();
     orgkit::Organization org;

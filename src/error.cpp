@@ -15,6 +15,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::limit_exceeded: return "limit_exceeded";
     case ErrorCode::not_supported: return "not_supported";
     case ErrorCode::unavailable: return "unavailable";
+    case ErrorCode::aborted: return "aborted";
     case ErrorCode::storage: return "storage";
   }
   return "unknown";

@@ -21,4 +21,13 @@ std::string_view to_string(InvitationKind kind) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(PrincipalKind kind) noexcept {
+  switch (kind) {
+    case PrincipalKind::member: return "member";
+    case PrincipalKind::tenant_admin: return "tenant_admin";
+    case PrincipalKind::host: return "host";
+  }
+  return "member";
+}
+
 }  // namespace orgkit

@@ -85,11 +85,11 @@ Result<void> Service::Impl::validate_actor(const Actor& actor) {
 }
 
 Result<std::unique_ptr<StorageTransaction>> Service::Impl::write(Service& s) {
-  return s.storage_->begin(TransactionMode::write);
+  return s.storage_->begin_write(WriteScope{});
 }
 
 Result<std::unique_ptr<StorageTransaction>> Service::Impl::read(Service& s) {
-  return s.storage_->begin(TransactionMode::read);
+  return s.storage_->begin_read();
 }
 
 Result<Membership> Service::Impl::actor_membership(StorageTransaction& tx, const Actor& actor,

@@ -198,7 +198,10 @@ struct Service::Impl {
     if (auto ok = tx.commit(); !ok) return fail(ok.error());
     return value;
   }
-  static Result<void> commit(StorageTransaction& tx) { return tx.commit(); }
+  static Result<void> commit(StorageTransaction& tx) {
+    if (auto ok = tx.commit(); !ok) return fail(ok.error());
+    return {};
+  }
 };
 
 /// Unwraps a Result into `var` or returns its error from the enclosing function.

@@ -138,7 +138,7 @@ TEST_CASE("deleting an organization deletes its custom roles", "[P6][O5]") {
   Roles t;
   REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, Roles::role("editor", 15, {})));
   REQUIRE_OK(t.f.kit->delete_organization(t.owner, t.org.id));
-  auto tx = t.f.storage->begin(TransactionMode::read);
+  auto tx = t.f.storage->begin_read();
   REQUIRE_OK(tx);
   auto roles = (*tx)->list_custom_roles(t.org.id);
   REQUIRE_OK(roles);

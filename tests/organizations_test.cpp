@@ -241,7 +241,7 @@ TEST_CASE("delete: owner only, members go, the deletion's audit event stays", "[
   CHECK(again.slug == org.slug);
   CHECK(again.id != org.id);
 
-  auto tx = f.storage->begin(TransactionMode::read);
+  auto tx = f.storage->begin_read();
   REQUIRE_OK(tx);
   auto events = (*tx)->list_audit_events(owner.tenant, org.id, std::nullopt, 100);
   REQUIRE_OK(events);

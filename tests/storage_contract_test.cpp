@@ -45,8 +45,10 @@ Membership member(OrgId org, const std::string& user, const std::string& role) {
   return {org, UserId(user), user + "@example.com", user, role, from_unix_ms(2000)};
 }
 
-std::unique_ptr<StorageTransaction> begin(Storage& s, TransactionMode mode) {
-  auto tx = s.begin(mode);
+enum class Mode { read, write };
+
+std::unique_ptr<StorageTransaction> begin(Storage& s, Mode mode) {
+  auto tx = mode == Mode::read ? s.begin_read() : s.begin_write(WriteScope{TenantId("t"), {}});
   REQUIRE_OK(tx);
   return std::move(*tx);
 }
@@ -57,7 +59,7 @@ TEST_CASE("storage: committed writes are visible, uncommitted ones roll back", "
   auto b = make_storage();
   OrgId id;
   {
-    auto tx = begin(*b.storage, TransactionMode::write);
+    auto tx = begin(*b.storage, Mode::write);
     auto inserted = tx->insert_organization(org_spec("kept"));
     REQUIRE_OK(inserted);
     id = *inserted;
@@ -65,12 +67,12 @@ TEST_CASE("storage: committed writes are visible, uncommitted ones roll back", "
     REQUIRE_OK(tx->commit());
   }
   {
-    auto tx = begin(*b.storage, TransactionMode::write);
+    auto tx = begin(*b.storage, Mode::write);
     REQUIRE_OK(tx->insert_organization(org_spec("dropped")));
     REQUIRE_OK(tx->insert_membership(TenantId("t"), member(id, "u2", "member")));
     // destroyed without commit
   }
-  auto tx = begin(*b.storage, TransactionMode::read);
+  auto tx = begin(*b.storage, Mode::read);
   auto kept = tx->find_organization(TenantId("t"), id);
   REQUIRE_OK(kept);
   REQUIRE(kept->has_value());
@@ -82,7 +84,7 @@ TEST_CASE("storage: committed writes are visible, uncommitted ones roll back", "
 
 TEST_CASE("storage: unique keys map to already_exists with the field", "[storage]") {
   auto b = make_storage();
-  auto tx = begin(*b.storage, TransactionMode::write);
+  auto tx = begin(*b.storage, Mode::write);
   auto id = tx->insert_organization(org_spec("acme"));
   REQUIRE_OK(id);
   auto twin = tx->insert_organization(org_spec("acme"));
@@ -100,33 +102,33 @@ TEST_CASE("storage: unique keys map to already_exists with the field", "[storage
 
 TEST_CASE("storage: lookups are keyed by tenant and organization", "[storage][O9]") {
   auto b = make_storage();
-  auto tx = begin(*b.storage, TransactionMode::write);
+  auto tx = begin(*b.storage, Mode::write);
   auto id = *tx->insert_organization(org_spec("acme"));
   REQUIRE_OK(tx->insert_membership(TenantId("t"), member(id, "u1", "admin")));
   REQUIRE_OK(tx->commit());
 
-  auto rtx = begin(*b.storage, TransactionMode::read);
+  auto rtx = begin(*b.storage, Mode::read);
   CHECK_FALSE(rtx->find_organization(TenantId("other"), id)->has_value());
   CHECK_FALSE(rtx->find_membership(TenantId("other"), id, UserId("u1"))->has_value());
   CHECK(rtx->find_membership(TenantId("t"), id, UserId("u1"))->has_value());
   rtx.reset();
 
-  std::string role;
-  auto found = b.storage->member_role(TenantId("t"), id, UserId("u1"), role);
+  MemberAccess access;
+  auto found = b.storage->member_access(TenantId("t"), id, UserId("u1"), access);
   REQUIRE_OK(found);
   CHECK(*found);
-  CHECK(role == "admin");
-  found = b.storage->member_role(TenantId("other"), id, UserId("u1"), role);
+  CHECK(access.role == "admin");
+  found = b.storage->member_access(TenantId("other"), id, UserId("u1"), access);
   REQUIRE_OK(found);
   CHECK_FALSE(*found);
-  found = b.storage->member_role(TenantId("t"), id, UserId("u2"), role);
+  found = b.storage->member_access(TenantId("t"), id, UserId("u2"), access);
   REQUIRE_OK(found);
   CHECK_FALSE(*found);
 }
 
 TEST_CASE("storage: deleting an organization cascades, audit stays", "[storage][O5]") {
   auto b = make_storage();
-  auto tx = begin(*b.storage, TransactionMode::write);
+  auto tx = begin(*b.storage, Mode::write);
   auto id = *tx->insert_organization(org_spec("acme"));
   REQUIRE_OK(tx->insert_membership(TenantId("t"), member(id, "u1", "owner")));
   REQUIRE_OK(tx->set_active_organization(TenantId("t"), UserId("u1"), id));
@@ -142,7 +144,7 @@ TEST_CASE("storage: deleting an organization cascades, audit stays", "[storage][
   REQUIRE_ERROR(tx->delete_organization(TenantId("t"), id), ErrorCode::not_found);
   REQUIRE_OK(tx->commit());
 
-  auto rtx = begin(*b.storage, TransactionMode::read);
+  auto rtx = begin(*b.storage, Mode::read);
   CHECK(*rtx->count_memberships(id, std::nullopt) == 0);
   CHECK_FALSE(rtx->active_organization(TenantId("t"), UserId("u1"))->has_value());
   auto events = rtx->list_audit_events(TenantId("t"), id, std::nullopt, 10);
@@ -153,7 +155,7 @@ TEST_CASE("storage: deleting an organization cascades, audit stays", "[storage][
 
 TEST_CASE("storage: updates and deletes of missing rows are not_found", "[storage]") {
   auto b = make_storage();
-  auto tx = begin(*b.storage, TransactionMode::write);
+  auto tx = begin(*b.storage, Mode::write);
   auto id = *tx->insert_organization(org_spec("acme"));
   REQUIRE_ERROR(tx->update_membership_role(id, UserId("ghost"), "admin"), ErrorCode::not_found);
   REQUIRE_ERROR(tx->delete_membership(id, UserId("ghost")), ErrorCode::not_found);

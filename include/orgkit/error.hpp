@@ -39,6 +39,9 @@ enum class ErrorCode {
   limit_exceeded,     ///< A plan or seat limit would be exceeded.
   not_supported,      ///< The storage backend does not implement this operation.
   unavailable,        ///< The storage stayed busy longer than the configured timeout.
+  aborted,            ///< A concurrent change to the same organization won; nothing was
+                      ///< applied. The Service retries such a use case by itself and returns
+                      ///< this only when its retries ran out; trying again later is safe.
   storage,            ///< The storage failed (I/O error, corruption, ...). Not the caller's fault.
 };
 
@@ -77,6 +80,9 @@ struct Error {
   }
   static Error storage_failure(std::string message) {
     return {ErrorCode::storage, {}, std::move(message)};
+  }
+  static Error aborted(std::string message) {
+    return {ErrorCode::aborted, {}, std::move(message)};
   }
   static Error unsupported(std::string message) {
     return {ErrorCode::not_supported, {}, std::move(message)};

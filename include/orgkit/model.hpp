@@ -21,13 +21,42 @@
 
 namespace orgkit {
 
-/// The user on whose behalf an operation runs (E1). The host authenticates the user; orgkit
-/// decides what they may do. `email` should be verified by the host.
+/// Who an operation runs for (U3).
+enum class PrincipalKind {
+  member,        ///< A user of the host, acting through their memberships (the usual case).
+  tenant_admin,  ///< An operator of one tenant, authenticated by the host (the Admin API): may
+                 ///< administer every organization of that tenant, and no other tenant.
+  host,          ///< The host application itself, for provisioning and repair in one tenant.
+};
+
+/// "member", "tenant_admin" or "host", as written to the audit trail.
+[[nodiscard]] std::string_view to_string(PrincipalKind kind) noexcept;
+
+/// The principal on whose behalf an operation runs (E1, U3). The host authenticates it; orgkit
+/// decides what it may do, and audits it as what it is. Usually a user acting through their
+/// memberships (`email` should be verified by the host); Actor::tenant_admin and Actor::host
+/// make the other two principals. None of them ever reaches another tenant.
 struct Actor {
   UserId id;
   std::string email;         ///< Used when the actor becomes a member (creating an org).
   std::string display_name;  ///< Optional; shown in member listings.
   TenantId tenant = default_tenant();  ///< The tenant the user acts in (O9).
+  PrincipalKind kind = PrincipalKind::member;
+
+  /// A tenant administrator, named `admin_id` in the audit trail. Holds every permission in
+  /// every organization of `tenant` and outranks its owners, but the invariants still hold:
+  /// an organization keeps an owner, personal organizations keep one member.
+  static Actor tenant_admin(TenantId tenant, std::string admin_id) {
+    return Actor{UserId(std::move(admin_id)), {}, {}, std::move(tenant), PrincipalKind::tenant_admin};
+  }
+
+  /// The host itself, named `label` in the audit trail: like a tenant administrator, and
+  /// also exempt from plan gating when it adds members (provisioning).
+  static Actor host(TenantId tenant = default_tenant(), std::string label = "host") {
+    return Actor{UserId(std::move(label)), {}, {}, std::move(tenant), PrincipalKind::host};
+  }
+
+  [[nodiscard]] bool is_member() const { return kind == PrincipalKind::member; }
 };
 
 /// An organization (O1).
@@ -51,6 +80,14 @@ struct Organization {
 };
 
 /// What to create (O1). Only `name` is required; `slug` is derived from the name when empty.
+/// Who owns a new organization when a tenant administrator or the host creates it: an
+/// organization never exists without an owner.
+struct NewOwner {
+  UserId id;
+  std::string email;
+  std::string display_name;
+};
+
 struct NewOrganization {
   std::string name;
   std::string slug;
@@ -60,6 +97,9 @@ struct NewOrganization {
   std::string invoicing_email;
   std::string plan;
   std::map<std::string, std::string> metadata;
+  /// Required when a tenant administrator or the host creates the organization; a member who
+  /// creates one becomes its owner and leaves this empty.
+  std::optional<NewOwner> owner;
 };
 
 /// A partial update (O4): fields left empty (std::nullopt) are unchanged.
@@ -277,6 +317,7 @@ struct AuditEvent {
   TenantId tenant;
   OrgId org;
   UserId actor;
+  PrincipalKind actor_kind = PrincipalKind::member;  ///< What `actor` is (U3).
   std::string action;  ///< e.g. "member.role_changed"; see the README for the list.
   std::string target;  ///< What was acted on, e.g. a user id or an organization slug.
   std::vector<FieldChange> changes;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <orgkit/error.hpp>
+#include <orgkit/events.hpp>
 #include <orgkit/ids.hpp>
 
 namespace orgkit {
@@ -41,12 +42,19 @@ struct OutgoingMessage {
   std::string expires_at;  ///< UTC, "2026-12-23 10:00 UTC".
 };
 
-/// Implemented by the host to deliver messages (SMTP, a mail API, a queue, ...).
-class Notifier {
+/// Implemented by the host to deliver messages (SMTP, a mail API, a queue, ...). It is an
+/// EventSink (orgkit/events.hpp) that acts on the events carrying a message.
+class Notifier : public EventSink {
  public:
-  virtual ~Notifier() = default;
-  /// Delivers one message. Must not throw; return an Error to report a failure.
+  /// Delivers one message. Return an Error to report a failure; an exception is caught and
+  /// reported the same way.
   [[nodiscard]] virtual Result<void> deliver(const OutgoingMessage& message) = 0;
+
+  /// Delivers the event's message, if it has one.
+  Result<void> on_event(const ChangeEvent& event) final {
+    if (event.message == nullptr) return {};
+    return deliver(*event.message);
+  }
 };
 
 /// Prints each message to a stream. For examples and development.

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <orgkit/clock.hpp>
+#include <orgkit/commit_token.hpp>
 #include <orgkit/error.hpp>
+#include <orgkit/events.hpp>
 #include <orgkit/ids.hpp>
 #include <orgkit/model.hpp>
 #include <orgkit/notifier.hpp>
@@ -16,4 +18,5 @@
 #include <orgkit/service.hpp>
 #include <orgkit/sqlite.hpp>
 #include <orgkit/storage.hpp>
+#include <orgkit/storage_wrapper.hpp>
 #include <orgkit/version.hpp>

@@ -1,27 +1,50 @@
 // orgkit/storage.hpp: the abstract storage orgkit keeps its state in.
 //
-// The Service decides (policy, invariants) and the Storage only stores: no rule is enforced
-// here except uniqueness and referential integrity. orgkit ships one implementation, SQLite
-// (orgkit/sqlite.hpp); a host can implement another (a server database, a test double) by
-// deriving from Storage and StorageTransaction. Nothing in this header depends on SQLite.
+// The Service decides (policy, rules) and the Storage only stores: it enforces uniqueness and
+// referential integrity and nothing else. orgkit ships SQLite (orgkit/sqlite.hpp); a host can
+// add a backend (a server database, a test double) by deriving from Storage and
+// StorageTransaction. Nothing in this header depends on SQLite. A new backend is qualified by
+// the conformance suite in tests/conformance/, which runs every method's contract against a
+// factory of the backend; StorageWrapper (orgkit/storage_wrapper.hpp) forwards every call to
+// another backend, for decorators and test doubles.
 //
-// Transactions: every use case of the Service runs in exactly one StorageTransaction, so a
-// use case either happens completely (its rows and its audit event) or not at all. A write
-// transaction must take the write lock when it begins (SQLite: BEGIN IMMEDIATE), so that
-// what it reads stays true until it commits: the Service checks invariants such as "at least
-// one owner remains" inside the transaction and relies on that.
+// TRANSACTIONS. Every use case runs in exactly one StorageTransaction, so it happens
+// completely (its rows, its audit events) or not at all.
 //
-// Thread safety: a Storage is used by many threads at once; each thread gets its own
+// - A read transaction (begin_read) sees one consistent snapshot for all its reads.
+// - A write transaction (begin_write) declares, in its WriteScope, the tenant and the
+//   existing organizations whose rows it may change. Two write transactions whose scopes
+//   share an organization are serialized: the second one either waits until the first has
+//   ended, or fails (at begin, at any statement, or at commit) with ErrorCode::aborted,
+//   having changed nothing. What a write transaction reads about its scope's organizations
+//   therefore stays true until it commits: the Service checks invariants such as "at least one
+//   owner remains" or "this invitation is still pending" inside the transaction, and relies
+//   on this. A backend may serialize more than it must (SQLite serializes every writer), but
+//   no rule needs a lock across organizations or tenants.
+// - What belongs to no existing organization of the scope (a new organization, its first
+//   membership, a user's active organization) is kept consistent by unique constraints
+//   alone: a duplicate is already_exists, never a silent twin.
+// - aborted means "a concurrent transaction won; retry the whole use case". The Service does
+//   so by itself, a bounded number of times with jitter (ServiceOptions::max_attempts).
+// - commit() returns the CommitToken of the transaction: greater than the token of every
+//   transaction that committed before it. A transaction that wrote nothing returns the token
+//   of the snapshot it read.
+//
+// THREAD SAFETY. A Storage is used by many threads at once; each thread has its own
 // transactions. A StorageTransaction is used by one thread at a time and must not outlive
 // its Storage.
 //
-// Errors: no method throws. Failures are Error values: already_exists for a unique key that
-// is taken (field names the key), unavailable when the store stayed busy longer than its
-// timeout, storage for anything else. Messages never contain SQL text.
+// ERRORS. No method throws. Failures are Error values: already_exists for a unique key that
+// is taken (field names the key), aborted for a lost race (above), unavailable when the store
+// stayed busy or unreachable longer than its timeout, storage for anything else. Messages
+// never contain SQL text, connection strings or secrets.
 //
-// Growing the interface: methods added after version 0.1 (invitations in 0.2; custom roles,
-// API keys and member_access in 0.3) get a default body that returns
-// ErrorCode::not_supported, so existing implementations keep compiling.
+// KEYS. Every method that names an organization reads and writes only that organization's
+// rows; methods that take a tenant never return another tenant's data.
+//
+// GROWING THE INTERFACE. Methods added after 0.1 (invitations in 0.2; custom roles and API
+// keys in 0.3) have a default body that returns ErrorCode::not_supported, so that existing
+// backends keep compiling; the Service needs all of them.
 #pragma once
 
 #include <cstdint>
@@ -31,15 +54,20 @@
 #include <string_view>
 #include <vector>
 
+#include <orgkit/commit_token.hpp>
 #include <orgkit/error.hpp>
 #include <orgkit/ids.hpp>
 #include <orgkit/model.hpp>
 
 namespace orgkit {
 
-enum class TransactionMode {
-  read,   ///< A consistent snapshot for several reads; no writes.
-  write,  ///< Takes the write lock at begin; writes are atomic at commit.
+/// What a write transaction may change (see TRANSACTIONS above).
+struct WriteScope {
+  TenantId tenant;
+  /// The existing organizations whose rows the transaction may change. Transactions that
+  /// share one are serialized. Empty for a transaction that only creates (a new
+  /// organization) or changes per-user state.
+  std::vector<OrgId> orgs;
 };
 
 /// An invitation as stored: with its tenant and the hash of its token.
@@ -71,9 +99,10 @@ class StorageTransaction {
   StorageTransaction& operator=(const StorageTransaction&) = delete;
   virtual ~StorageTransaction() = default;
 
-  /// Makes every write of this transaction durable and visible. After a successful or
-  /// failed commit the transaction must not be used again.
-  [[nodiscard]] virtual Result<void> commit() = 0;
+  /// Makes every write of this transaction durable and visible, and returns its token. After
+  /// a successful or failed commit the transaction must not be used again; a failed commit
+  /// changed nothing (aborted: a concurrent transaction won).
+  [[nodiscard]] virtual Result<CommitToken> commit() = 0;
 
   // --- organizations -------------------------------------------------------------------
 
@@ -340,28 +369,24 @@ class Storage {
   Storage& operator=(const Storage&) = delete;
   virtual ~Storage() = default;
 
-  /// Begins a transaction. In write mode, waits (up to the store's busy timeout) for other
-  /// writers, then holds the write lock until commit or destruction; unavailable if it could
-  /// not get the lock in time.
-  [[nodiscard]] virtual Result<std::unique_ptr<StorageTransaction>> begin(
-      TransactionMode mode) = 0;
+  /// Begins a read transaction: one consistent snapshot; its write methods must not be
+  /// called. unavailable if the store could not be reached in time.
+  [[nodiscard]] virtual Result<std::unique_ptr<StorageTransaction>> begin_read() = 0;
+
+  /// Begins a write transaction for `scope` (see TRANSACTIONS): serialized with every other
+  /// write transaction that shares an organization with it. Waits up to the store's timeout
+  /// (then unavailable) or fails with aborted; either way nothing has changed.
+  [[nodiscard]] virtual Result<std::unique_ptr<StorageTransaction>> begin_write(
+      const WriteScope& scope) = 0;
 
   /// The hot path of every permission check: the role of `user` in organization `org` of
-  /// `tenant`. Assigns it to `role_out` and returns true, or returns false if the user is
-  /// not a member (or the organization is not in the tenant). One indexed read, outside any
-  /// transaction. Implementations should reuse `role_out`'s capacity and must not allocate
-  /// on the heap in the steady state: it is called for every request a host serves.
-  [[nodiscard]] virtual Result<bool> member_role(const TenantId& tenant, OrgId org,
-                                                 const UserId& user, std::string& role_out) = 0;
-
-  /// Like member_role, and for a custom role (P6) also its permissions, in the same single
-  /// indexed read. The default serves stores without custom roles.
+  /// `tenant` and, for an organization's custom role (P6), its permissions, in one indexed
+  /// read outside any transaction. Fills `out` and returns true, or returns false if the user
+  /// is not a member (or the organization is not in the tenant). Sees every transaction that
+  /// committed before the call began. Implementations reuse `out`'s capacity and must not
+  /// allocate on the heap in the steady state: it is called for every request a host serves.
   [[nodiscard]] virtual Result<bool> member_access(const TenantId& tenant, OrgId org,
-                                                   const UserId& user, MemberAccess& out) {
-    out.custom = false;
-    out.permissions.clear();
-    return member_role(tenant, org, user, out.role);
-  }
+                                                   const UserId& user, MemberAccess& out) = 0;
 };
 
 }  // namespace orgkit

@@ -8,6 +8,12 @@ Error map_error(const SQLite::Exception& e, std::string_view operation,
                 std::string_view unique_field) {
   const int code = e.getErrorCode();
   const int extended = e.getExtendedErrorCode();
+  if (extended == SQLITE_BUSY_SNAPSHOT) {
+    // A transaction that began before another one's commit tried to write: it lost the race
+    // and can be retried whole.
+    return Error::aborted(fmt::format(
+        "{}: a concurrent change to the same data won; nothing was applied", operation));
+  }
   if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
     return {ErrorCode::unavailable,
             {},

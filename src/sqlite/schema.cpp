@@ -142,6 +142,18 @@ CREATE TABLE api_keys (
 CREATE INDEX api_keys_by_org ON api_keys (org_id, id);
 )sql";
 
+// Version 4: commit tokens and principals (issue 7). One row counts commits: each write
+// transaction that changed something bumps it before COMMIT, under SQLite's write lock, so
+// the counter's order is the commit order. Audit events record what kind of principal acted.
+constexpr const char* schema_v4 = R"sql(
+CREATE TABLE commit_sequence (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  sequence INTEGER NOT NULL
+);
+INSERT INTO commit_sequence (id, sequence) VALUES (1, 0);
+ALTER TABLE audit_events ADD COLUMN actor_kind TEXT NOT NULL DEFAULT 'member';
+)sql";
+
 struct Migration {
   int to_version;
   const char* sql;
@@ -151,6 +163,7 @@ constexpr Migration migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
     {3, schema_v3},
+    {4, schema_v4},
 };
 
 }  // namespace

@@ -22,14 +22,14 @@ class SqliteStorage final : public Storage {
     });
   }
 
-  Result<std::unique_ptr<StorageTransaction>> begin(TransactionMode mode) override {
-    return guarded("begin transaction", [&]() -> Result<std::unique_ptr<StorageTransaction>> {
-      auto lease = pool_.acquire();
-      // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so a writer
-      // never fails half-way with SQLITE_BUSY after it has read (PITFALLS: SQLite facts).
-      lease->db.exec(mode == TransactionMode::write ? "BEGIN IMMEDIATE" : "BEGIN");
-      return std::unique_ptr<StorageTransaction>(new SqliteTransaction(std::move(lease)));
-    });
+  Result<std::unique_ptr<StorageTransaction>> begin_read() override { return begin("BEGIN"); }
+
+  // SQLite has one write lock per file, so every write transaction is serialized with every
+  // other, which keeps the contract for any scope. IMMEDIATE takes that lock now (waiting up
+  // to the busy timeout), so a writer never fails half-way after it has read.
+  Result<std::unique_ptr<StorageTransaction>> begin_write(const WriteScope& scope) override {
+    (void)scope;
+    return begin("BEGIN IMMEDIATE");
   }
 
   Result<bool> member_access(const TenantId& tenant, OrgId org, const UserId& user,
@@ -63,31 +63,15 @@ class SqliteStorage final : public Storage {
     }
   }
 
-  Result<bool> member_role(const TenantId& tenant, OrgId org, const UserId& user,
-                           std::string& role_out) override {
-    try {
+ private:
+  Result<std::unique_ptr<StorageTransaction>> begin(const char* sql) {
+    return guarded("begin transaction", [&]() -> Result<std::unique_ptr<StorageTransaction>> {
       auto lease = pool_.acquire();
-      auto& s = lease->statement(
-          "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND tenant = ?");
-      s.bind(1, org.value());
-      s.bindNoCopy(2, user.value());
-      s.bindNoCopy(3, tenant.value());
-      if (!s.executeStep()) {
-        (void)s.tryReset();
-        return false;
-      }
-      const SQLite::Column role = s.getColumn(0);
-      role_out.assign(role.getText(), static_cast<std::size_t>(role.getBytes()));
-      (void)s.tryReset();  // ends the implicit read transaction now
-      return true;
-    } catch (const SQLite::Exception& e) {
-      return fail(map_error(e, "check permission"));
-    } catch (const std::exception& e) {
-      return fail(Error::storage_failure(fmt::format("check permission failed: {}", e.what())));
-    }
+      lease->db.exec(sql);
+      return std::unique_ptr<StorageTransaction>(new SqliteTransaction(std::move(lease)));
+    });
   }
 
- private:
   Pool pool_;
 };
 

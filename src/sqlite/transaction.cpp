@@ -11,12 +11,23 @@ SqliteTransaction::~SqliteTransaction() {
   }
 }
 
-Result<void> SqliteTransaction::commit() {
+SqliteTransaction::SqliteTransaction(Lease lease)
+    : lease_(std::move(lease)),
+      changes_at_begin_(sqlite3_total_changes64((*lease_)->db.getHandle())) {}
+
+Result<CommitToken> SqliteTransaction::commit() {
   if (!lease_) return fail(Error::storage_failure("commit: the transaction has ended"));
-  (*lease_)->reset_all();
-  auto committed = guarded("commit", [&]() -> Result<void> {
+  auto committed = guarded("commit", [&]() -> Result<CommitToken> {
+    // A transaction that changed rows takes the next number; one that changed none reports
+    // the number of the snapshot it read. The write lock makes the numbers commit-ordered.
+    const bool wrote = sqlite3_total_changes64((*lease_)->db.getHandle()) != changes_at_begin_;
+    auto& s = stmt(wrote ? "UPDATE commit_sequence SET sequence = sequence + 1 RETURNING sequence"
+                         : "SELECT sequence FROM commit_sequence");
+    if (!s.executeStep()) throw SQLite::Exception("the commit sequence is missing", SQLITE_CORRUPT);
+    const auto sequence = static_cast<std::uint64_t>(s.getColumn(0).getInt64());
+    (*lease_)->reset_all();
     (*lease_)->db.exec("COMMIT");
-    return {};
+    return CommitToken(sequence);
   });
   // A failed COMMIT can leave the transaction open; never hand such a connection back.
   if (!committed) (void)(*lease_)->db.tryExec("ROLLBACK");
@@ -257,14 +268,15 @@ Result<void> SqliteTransaction::set_active_organization(const TenantId& tenant, 
 Result<AuditEventId> SqliteTransaction::append_audit_event(const AuditEvent& e) {
   return guarded("write audit event", [&]() -> Result<AuditEventId> {
     auto& s = stmt(
-        "INSERT INTO audit_events (tenant, org_id, actor, action, target, at) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
+        "INSERT INTO audit_events (tenant, org_id, actor, action, target, at, actor_kind) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, e.tenant.value());
     s.bind(2, e.org.value());
     s.bind(3, e.actor.value());
     s.bind(4, e.action);
     s.bind(5, e.target);
     s.bind(6, to_unix_ms(e.at));
+    s.bind(7, std::string(to_string(e.actor_kind)));
     s.exec();
     const std::int64_t id = (*lease_)->db.getLastInsertRowid();
     int seq = 0;
@@ -293,7 +305,7 @@ Result<std::vector<AuditEvent>> SqliteTransaction::list_audit_events(
     const TenantId& tenant, OrgId org, std::optional<AuditEventId> before, int limit) {
   return guarded("list audit events", [&]() -> Result<std::vector<AuditEvent>> {
     auto& s = stmt(
-        "SELECT id, tenant, org_id, actor, action, target, at FROM audit_events "
+        "SELECT id, tenant, org_id, actor, action, target, at, actor_kind FROM audit_events "
         "WHERE tenant = ? AND org_id = ? AND id < ? ORDER BY id DESC LIMIT ?");
     s.bind(1, tenant.value());
     s.bind(2, org.value());
@@ -309,6 +321,10 @@ Result<std::vector<AuditEvent>> SqliteTransaction::list_audit_events(
       e.action = s.getColumn(4).getString();
       e.target = s.getColumn(5).getString();
       e.at = from_unix_ms(s.getColumn(6).getInt64());
+      const std::string kind = s.getColumn(7).getString();
+      e.actor_kind = kind == "host"           ? PrincipalKind::host
+                     : kind == "tenant_admin" ? PrincipalKind::tenant_admin
+                                              : PrincipalKind::member;
       out.push_back(std::move(e));
     }
     for (auto& e : out) {

@@ -15,9 +15,9 @@ namespace orgkit::sqlite {
 
 class SqliteTransaction final : public StorageTransaction {
  public:
-  explicit SqliteTransaction(Lease lease) : lease_(std::move(lease)) {}
+  explicit SqliteTransaction(Lease lease);
   ~SqliteTransaction() override;
-  Result<void> commit() override;
+  Result<CommitToken> commit() override;
   Result<OrgId> insert_organization(const Organization& org) override;
   Result<std::optional<Organization>> find_organization(const TenantId& tenant, OrgId id) override;
   Result<bool> slug_taken(const TenantId& tenant, std::string_view slug) override;
@@ -103,6 +103,7 @@ class SqliteTransaction final : public StorageTransaction {
   void write_metadata(OrgId id, const std::map<std::string, std::string>& md);
   std::map<std::string, std::string> read_metadata(OrgId id);
   std::optional<Lease> lease_;
+  sqlite3_int64 changes_at_begin_;  // total_changes64 at begin: did this transaction write?
 };
 
 }  // namespace orgkit::sqlite
