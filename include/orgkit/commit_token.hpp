@@ -34,18 +34,32 @@ class CommitToken {
   /// anything else.
   [[nodiscard]] static Result<CommitToken> parse(std::string_view text);
 
-  friend constexpr bool operator==(CommitToken a, CommitToken b) { return a.sequence_ == b.sequence_; }
-  friend constexpr bool operator!=(CommitToken a, CommitToken b) { return a.sequence_ != b.sequence_; }
-  friend constexpr bool operator<(CommitToken a, CommitToken b) { return a.sequence_ < b.sequence_; }
-  friend constexpr bool operator<=(CommitToken a, CommitToken b) { return a.sequence_ <= b.sequence_; }
-  friend constexpr bool operator>(CommitToken a, CommitToken b) { return a.sequence_ > b.sequence_; }
-  friend constexpr bool operator>=(CommitToken a, CommitToken b) { return a.sequence_ >= b.sequence_; }
+  friend constexpr bool operator==(CommitToken a, CommitToken b) {
+    return a.sequence_ == b.sequence_;
+  }
+  friend constexpr bool operator!=(CommitToken a, CommitToken b) {
+    return a.sequence_ != b.sequence_;
+  }
+  friend constexpr bool operator<(CommitToken a, CommitToken b) {
+    return a.sequence_ < b.sequence_;
+  }
+  friend constexpr bool operator<=(CommitToken a, CommitToken b) {
+    return a.sequence_ <= b.sequence_;
+  }
+  friend constexpr bool operator>(CommitToken a, CommitToken b) {
+    return a.sequence_ > b.sequence_;
+  }
+  friend constexpr bool operator>=(CommitToken a, CommitToken b) {
+    return a.sequence_ >= b.sequence_;
+  }
 
  private:
   std::uint64_t sequence_ = 0;
 };
 
-inline std::ostream& operator<<(std::ostream& os, CommitToken t) { return os << t.to_string(); }
+inline std::ostream& operator<<(std::ostream& os, CommitToken t) {
+  return os << t.to_string();
+}
 
 /// The result of a mutation: what it returns, plus the token of the commit that applied it.
 /// It derives from T, so `result->role` reads as before.

@@ -34,15 +34,22 @@
 #include <vector>
 
 #include <orgkit/clock.hpp>
+#include <orgkit/commit_token.hpp>
+#include <functional>
 #include <orgkit/error.hpp>
+#include <orgkit/events.hpp>
 #include <orgkit/ids.hpp>
 #include <orgkit/model.hpp>
 #include <orgkit/notifier.hpp>
 #include <orgkit/policy.hpp>
-#include <orgkit/sqlite.hpp>
 #include <orgkit/storage.hpp>
 
 namespace orgkit {
+
+struct SqliteOptions;  // orgkit/sqlite.hpp
+namespace detail {
+struct Core;
+}
 
 /// A plan an organization can be on (I7), e.g. free, pro, enterprise.
 struct Plan {
@@ -75,6 +82,14 @@ struct ServiceOptions {
   std::shared_ptr<Notifier> notifier;  ///< Who delivers invitations; none: not delivered.
   PlanSettings plans;
   InvitationSettings invitations;
+  /// After-commit event sinks (hooks, webhooks; orgkit/events.hpp), called in this order
+  /// after the notifier.
+  std::vector<std::shared_ptr<EventSink>> sinks;
+  /// Told about every sink that failed; default: one line on std::clog. Must not throw.
+  std::function<void(const SinkFailure&)> on_sink_failure;
+  /// How many times a mutation runs when it keeps losing races to concurrent changes of the
+  /// same organization (ErrorCode::aborted), 1-20.
+  int max_attempts = 5;
 };
 
 class Service {
@@ -99,20 +114,20 @@ class Service {
   Service& operator=(const Service&) = delete;
   ~Service();
 
-  [[nodiscard]] const PermissionPolicy& policy() const { return policy_; }
-  [[nodiscard]] const Clock& clock() const { return *clock_; }
+  [[nodiscard]] const PermissionPolicy& policy() const;
+  [[nodiscard]] const Clock& clock() const;
 
   // --- organizations (O1-O9) -----------------------------------------------------------
 
   /// O1: creates an organization; the actor becomes its owner in the same transaction.
   /// Errors: invalid_argument (name, slug, emails, metadata), already_exists (slug).
-  [[nodiscard]] Result<Organization> create_organization(const Actor& actor,
+  [[nodiscard]] Result<Committed<Organization>> create_organization(const Actor& actor,
                                                          const NewOrganization& spec);
 
   /// O2: the actor's personal organization, created on first call (named after the actor's
   /// display name, or the local part of the email). It has exactly one member and accepts
   /// no members or invitations.
-  [[nodiscard]] Result<Organization> ensure_personal_organization(const Actor& actor);
+  [[nodiscard]] Result<Committed<Organization>> ensure_personal_organization(const Actor& actor);
 
   /// An organization the actor is a member of. not_found otherwise.
   [[nodiscard]] Result<Organization> get_organization(const Actor& actor, OrgId org);
@@ -122,27 +137,27 @@ class Service {
   [[nodiscard]] Result<std::vector<MyOrganization>> my_organizations(const Actor& actor);
 
   /// O4: changes details; needs org:update. Returns the organization as stored.
-  [[nodiscard]] Result<Organization> update_organization(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<Organization>> update_organization(const Actor& actor, OrgId org,
                                                          const OrganizationUpdate& update);
 
   /// O5: deletes the organization with its memberships, invitations, custom roles and API
   /// keys; needs org:delete (owners). Its audit events, the deletion's included, stay.
-  [[nodiscard]] Result<void> delete_organization(const Actor& actor, OrgId org);
+  [[nodiscard]] Result<Committed<void>> delete_organization(const Actor& actor, OrgId org);
 
   /// O6: remembers `org` as the actor's current organization; the actor must be a member.
-  [[nodiscard]] Result<void> set_active_organization(const Actor& actor, OrgId org);
+  [[nodiscard]] Result<Committed<void>> set_active_organization(const Actor& actor, OrgId org);
 
   /// O6: the actor's current organization, if one is set (and the actor is still a member).
   [[nodiscard]] Result<std::optional<OrgId>> active_organization(const Actor& actor);
 
   /// O7: the actor leaves. conflict for the last owner (transfer or delete first).
-  [[nodiscard]] Result<void> leave_organization(const Actor& actor, OrgId org);
+  [[nodiscard]] Result<Committed<void>> leave_organization(const Actor& actor, OrgId org);
 
   /// O8: makes member `new_owner` an owner and gives the actor `previous_owner_role`
   /// (default "admin": name another role under a policy without one; naming the owner role
   /// keeps the actor an owner too). Only the owner role transfers, and only when the policy
   /// gives it ownership:transfer (no other role may hold that permission).
-  [[nodiscard]] Result<void> transfer_ownership(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<void>> transfer_ownership(const Actor& actor, OrgId org,
                                                 const UserId& new_owner,
                                                 std::string_view previous_owner_role = "admin");
 
@@ -151,18 +166,18 @@ class Service {
   /// Adds an existing user of the host with a role; needs members:add and may not grant a
   /// role above the actor's own (P4). already_exists if already a member; conflict for a
   /// personal organization.
-  [[nodiscard]] Result<Membership> add_member(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<Membership>> add_member(const Actor& actor, OrgId org,
                                               const NewMember& member);
 
   /// Changes a member's role; needs members:update_role, a target the actor outranks (or a
   /// peer, for owners) and a role not above the actor's own (P4). conflict if it would leave
   /// no owner.
-  [[nodiscard]] Result<Membership> change_member_role(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<Membership>> change_member_role(const Actor& actor, OrgId org,
                                                       const UserId& user, std::string_view role);
 
   /// Removes a member; needs members:remove and a target the actor outranks (P4). conflict
   /// if it would leave no owner. Removing oneself is leave_organization.
-  [[nodiscard]] Result<void> remove_member(const Actor& actor, OrgId org, const UserId& user);
+  [[nodiscard]] Result<Committed<void>> remove_member(const Actor& actor, OrgId org, const UserId& user);
 
   /// Members ordered by user id, a page at a time; needs members:read.
   [[nodiscard]] Result<Page<Membership>> list_members(const Actor& actor, OrgId org,
@@ -174,7 +189,7 @@ class Service {
 
   /// I7: moves the organization to another configured plan; needs billing:manage. A plan
   /// with fewer seats than the organization uses is refused (limit_exceeded).
-  [[nodiscard]] Result<Organization> set_plan(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<Organization>> set_plan(const Actor& actor, OrgId org,
                                               std::string_view plan);
 
   // --- invitations (I1-I9) -------------------------------------------------------------
@@ -184,11 +199,11 @@ class Service {
   /// it and within the seat limit (I7). An existing member is already_exists; a pending
   /// invitation to the same address is refreshed (new token and expiry) instead of twinned.
   /// The notifier is told after the commit.
-  [[nodiscard]] Result<IssuedInvitation> invite(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<IssuedInvitation>> invite(const Actor& actor, OrgId org,
                                                 const InviteRequest& request);
 
   /// I5: a single-use shareable link for `role` that expires after `expiry`.
-  [[nodiscard]] Result<IssuedInvitation> create_invite_link(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<IssuedInvitation>> create_invite_link(const Actor& actor, OrgId org,
                                                             std::string_view role,
                                                             LinkExpiry expiry);
 
@@ -199,13 +214,13 @@ class Service {
   /// or the role no longer exists), permission_denied (another user's email, or field "plan":
   /// the organization's plan no longer includes invitations), already_exists (already a
   /// member), limit_exceeded (no seat left).
-  [[nodiscard]] Result<AcceptedInvitation> accept_invitation(const Actor& invitee,
+  [[nodiscard]] Result<Committed<AcceptedInvitation>> accept_invitation(const Actor& invitee,
                                                              std::string_view token);
 
   /// I4: the invitee says no; the email invitation is closed as declined. The same errors as
   /// accepting (malformed, unknown, expired, used, revoked, another address); conflict for a
   /// shareable link, which is simply left unused.
-  [[nodiscard]] Result<Invitation> decline_invitation(const Actor& invitee,
+  [[nodiscard]] Result<Committed<Invitation>> decline_invitation(const Actor& invitee,
                                                       std::string_view token);
 
   /// I4: a new token for a pending (or expired) email invitation, with the lifetime it was
@@ -213,13 +228,13 @@ class Service {
   /// grant the invited one. Errors: not_found, revoked (revoked already), conflict (accepted,
   /// declined, or a link), already_exists (the address became a member), permission_denied
   /// (plan without invitations, P4), limit_exceeded (an expired one needs a seat again).
-  [[nodiscard]] Result<IssuedInvitation> resend_invitation(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<IssuedInvitation>> resend_invitation(const Actor& actor, OrgId org,
                                                            InvitationId invitation);
 
   /// I4: closes a pending invitation or link so it can no longer be accepted. Needs
   /// members:invite and a role that may grant the invited one. Errors: not_found, revoked
   /// (revoked already), conflict (accepted or declined).
-  [[nodiscard]] Result<Invitation> revoke_invitation(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<Invitation>> revoke_invitation(const Actor& actor, OrgId org,
                                                      InvitationId invitation);
 
   /// I4: the organization's invitations, newest first, with their states as of now
@@ -234,7 +249,7 @@ class Service {
   /// (invalid_argument: no header, missing email or role column; limit_exceeded: more rows
   /// than InvitationSettings::max_csv_rows). One transaction; messages go out after it. Each
   /// invited row carries its accept link, for hosts that deliver without a Notifier.
-  [[nodiscard]] Result<CsvImportResult> import_invitations_csv(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<CsvImportResult>> import_invitations_csv(const Actor& actor, OrgId org,
                                                                std::string_view csv);
 
   // --- custom roles (P6) ---------------------------------------------------------------
@@ -242,19 +257,19 @@ class Service {
   /// Defines a role for this organization only; needs roles:manage. Its name must not be a
   /// policy role's; its permissions must be the policy's and held by the actor; its rank at
   /// most the actor's. already_exists (field "name") if the organization has it.
-  [[nodiscard]] Result<CustomRole> create_role(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<CustomRole>> create_role(const Actor& actor, OrgId org,
                                                const CustomRole& role);
 
   /// Renames a custom role (its holders keep it) and/or replaces its permissions (the same
   /// limits as create_role); needs roles:manage.
-  [[nodiscard]] Result<CustomRole> update_role(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<CustomRole>> update_role(const Actor& actor, OrgId org,
                                                std::string_view name,
                                                const CustomRoleUpdate& update);
 
   /// Deletes a custom role; needs roles:manage and a rank above it. conflict while members,
   /// API keys or pending invitations hold it, unless `reassign_to` names a role (one the
   /// actor may grant) that they all move to first.
-  [[nodiscard]] Result<void> delete_role(const Actor& actor, OrgId org, std::string_view name,
+  [[nodiscard]] Result<Committed<void>> delete_role(const Actor& actor, OrgId org, std::string_view name,
                                          std::optional<std::string> reassign_to = std::nullopt);
 
   /// The roles the organization can assign: the policy's, then its custom roles. Needs
@@ -265,7 +280,7 @@ class Service {
 
   /// Creates a key for the organization with a role not above the actor's own; needs
   /// api_keys:manage. The secret is in the result and nowhere else, ever.
-  [[nodiscard]] Result<IssuedApiKey> create_api_key(const Actor& actor, OrgId org,
+  [[nodiscard]] Result<Committed<IssuedApiKey>> create_api_key(const Actor& actor, OrgId org,
                                                     const NewApiKey& key);
 
   /// The organization's keys, newest first, without secrets; needs api_keys:read (when the
@@ -274,7 +289,7 @@ class Service {
 
   /// Revokes a key at once; needs api_keys:manage and a key role the actor may grant.
   /// Errors: not_found, revoked (revoked already), permission_denied.
-  [[nodiscard]] Result<ApiKey> revoke_api_key(const Actor& actor, OrgId org, ApiKeyId key);
+  [[nodiscard]] Result<Committed<ApiKey>> revoke_api_key(const Actor& actor, OrgId org, ApiKeyId key);
 
   /// Resolves a presented key to its organization, tenant, role and permissions, comparing
   /// the secret in constant time. A read: it never waits for writers. Its use is recorded at
@@ -334,16 +349,8 @@ class Service {
                                                            const AuditQuery& query = {});
 
  private:
-  struct Impl;
-  std::unique_ptr<Storage> storage_;
-  PermissionPolicy policy_;
-  std::shared_ptr<const Clock> clock_;
-  std::shared_ptr<Notifier> notifier_;
-  PlanSettings plans_;
-  InvitationSettings invitations_;
-
-  // Only create() and open_sqlite() construct, after checking storage and options.
-  Service(std::unique_ptr<Storage> storage, ServiceOptions options);
+  explicit Service(std::unique_ptr<detail::Core> core);
+  std::unique_ptr<detail::Core> core_;  // everything else lives behind it (src/service/)
 };
 
 }  // namespace orgkit

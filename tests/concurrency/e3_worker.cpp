@@ -263,7 +263,8 @@ int race(int argc, char** argv) {
       auto changed = (*kit)->change_member_role(me, org, me.id, "admin");
       if (!changed) r = orgkit::fail(changed.error());
     } else {
-      r = (*kit)->leave_organization(me, org);
+      auto left = (*kit)->leave_organization(me, org);
+      if (!left) r = orgkit::fail(left.error());
     }
     if (r) {
       std::cout << org.value() << " ok\n";

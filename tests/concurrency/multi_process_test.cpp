@@ -398,15 +398,21 @@ orgkit::Result<void> run_step(Service& kit, step s, const Actor& me, const Actor
       if (!r) return orgkit::fail(r.error());
       return {};
     }
-    case step::leave:
-      return kit.leave_organization(me, org);
+    case step::leave: {
+      auto r = kit.leave_organization(me, org);
+      if (!r) return orgkit::fail(r.error());
+      return {};
+    }
     case step::demote_other: {
       auto r = kit.change_member_role(me, org, other.id, "admin");
       if (!r) return orgkit::fail(r.error());
       return {};
     }
-    case step::remove_other:
-      return kit.remove_member(me, org, other.id);
+    case step::remove_other: {
+      auto r = kit.remove_member(me, org, other.id);
+      if (!r) return orgkit::fail(r.error());
+      return {};
+    }
   }
   return {};
 }

@@ -1,17 +1,18 @@
 // Access-token claims (P8): a user's memberships as a bounded, documented JSON object.
 #include <nlohmann/json.hpp>
 
-#include "service_internal.hpp"
+#include "service/core.hpp"
+#include "service/use_cases.hpp"
 
-namespace orgkit {
+namespace orgkit::detail {
 
-Result<std::string> Service::claims(const Actor& actor, const ClaimsOptions& options) {
-  ORGKIT_CHECK(Impl::validate_actor(actor));
+Result<std::string> claims(Core& c, const Actor& actor, const ClaimsOptions& options) {
+  ORGKIT_CHECK(validate_actor(actor));
   if (options.max_organizations < 1 || options.max_organizations > 1000) {
     return fail(Error::invalid("max_organizations", "must be 1-1000"));
   }
-  ORGKIT_TRY(orgs, my_organizations(actor));  // the active organization first (O6)
-  ORGKIT_TRY(tx, Impl::read(*this));
+  ORGKIT_TRY(orgs, my_organizations(c, actor));  // the active organization first (O6)
+  ORGKIT_TRY(tx, read(c));
   // ordered_json: the documented key order, stable from one token to the next.
   nlohmann::ordered_json doc;
   doc["v"] = 1;
@@ -28,10 +29,10 @@ Result<std::string> Service::claims(const Actor& actor, const ClaimsOptions& opt
     entry["slug"] = mo.organization.slug;
     entry["role"] = mo.role;
     if (options.include_permissions) {
-      ORGKIT_TRY(role, Impl::find_role(*this, *tx, mo.organization.id, mo.role));
+      ORGKIT_TRY(role, find_role(c, *tx, mo.organization.id, mo.role));
       nlohmann::ordered_json perms = nlohmann::ordered_json::array();
-      for (std::size_t i = 0; role && i < policy_.permission_names().size(); ++i) {
-        if (role->permissions.test(i)) perms.push_back(policy_.permission_names()[i]);
+      for (std::size_t i = 0; role && i < c.policy.permission_names().size(); ++i) {
+        if (role->permissions.test(i)) perms.push_back(c.policy.permission_names()[i]);
       }
       entry["permissions"] = std::move(perms);
     }
@@ -41,4 +42,4 @@ Result<std::string> Service::claims(const Actor& actor, const ClaimsOptions& opt
   return doc.dump();
 }
 
-}  // namespace orgkit
+}  // namespace orgkit::detail

@@ -1,0 +1,201 @@
+// Member use cases: add, change role, remove, list, get (P3, P4, P10, O2, O7).
+#include <fmt/format.h>
+
+#include "service/core.hpp"
+#include "service/unit_of_work.hpp"
+#include "service/use_cases.hpp"
+#include "validate.hpp"
+
+namespace orgkit::detail {
+
+namespace {
+
+// Cursors are opaque to callers: "m:" and the hex of the last user id of the page.
+std::string member_cursor(const UserId& last) {
+  std::string out = "m:";
+  for (unsigned char c : last.value()) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+Result<std::string> decode_member_cursor(const std::string& cursor) {
+  if (cursor.empty()) return std::string();
+  auto bad = [] {
+    return fail(Error::invalid("cursor", "is not a cursor returned by list_members"));
+  };
+  if (cursor.size() < 4 || cursor.compare(0, 2, "m:") != 0 || cursor.size() % 2 != 0) return bad();
+  std::string out;
+  for (std::size_t i = 2; i < cursor.size(); i += 2) {
+    unsigned value = 0;
+    for (std::size_t k = 0; k < 2; ++k) {
+      const char c = cursor[i + k];
+      value <<= 4;
+      if (c >= '0' && c <= '9')
+        value |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        value |= static_cast<unsigned>(c - 'a' + 10);
+      else
+        return bad();
+    }
+    out += static_cast<char>(value);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Committed<Membership>> add_member(Core& c, const Actor& actor, OrgId org,
+                                         const NewMember& member) {
+  ORGKIT_CHECK(validate_actor(actor));
+  ORGKIT_CHECK(validate::host_id("user_id", member.id.value()));
+  ORGKIT_TRY(email, validate::email("email", member.email));
+  ORGKIT_TRY(display_name,
+             validate::text("display_name", member.display_name, validate::max_name_chars));
+  ORGKIT_CHECK(validate::role_name("role", member.role));
+
+  return c.write<Membership>(actor, scope_of(actor, org), [&](Work& w) -> Result<Membership> {
+    StorageTransaction* tx = &w;
+    ORGKIT_TRY(a, access(c, *tx, actor, org, permissions::members_add, "add members"));
+    ORGKIT_TRY(role, requested_role(c, *tx, org, "role", member.role));
+    ORGKIT_TRY(organization, organization(*tx, actor, org));
+    if (organization.personal) {
+      return fail(Error::conflict("org_id",
+                                  "a personal organization has exactly one member and "
+                                  "accepts no members"));
+    }
+    if (!PermissionPolicy::may_grant(*a.role, *role)) {
+      return fail(Error::denied("role", fmt::format("role '{}' may not grant '{}', which ranks "
+                                                    "above it",
+                                                    a.role->name, role->name)));
+    }
+    ORGKIT_TRY(existing, tx->find_membership(actor.tenant, org, member.id));
+    if (!existing) ORGKIT_CHECK(ensure_seat(c, *tx, organization, true));
+    if (existing) {
+      return fail(Error::exists("user_id", fmt::format("'{}' is already a member (to change their "
+                                                       "email, remove and add them again)",
+                                                       member.id.value())));
+    }
+    Membership m{org, member.id, email, display_name, role->name, c.clock->now()};
+    ORGKIT_CHECK(tx->insert_membership(actor.tenant, m));
+    ORGKIT_CHECK(audit(c, *tx, actor, org, "member.added", m.user.value(),
+                       {{"role", std::nullopt, m.role}, {"email", std::nullopt, m.email}}));
+    return m;
+  });
+}
+
+Result<Committed<Membership>> change_member_role(Core& c, const Actor& actor, OrgId org,
+                                                 const UserId& user, std::string_view role_name) {
+  ORGKIT_CHECK(validate_actor(actor));
+  ORGKIT_CHECK(validate::host_id("user_id", user.value()));
+  ORGKIT_CHECK(validate::role_name("role", role_name));
+
+  return c.write<Membership>(actor, scope_of(actor, org), [&](Work& w) -> Result<Membership> {
+    StorageTransaction* tx = &w;
+    ORGKIT_TRY(a,
+               access(c, *tx, actor, org, permissions::members_update_role, "change member roles"));
+    ORGKIT_TRY(role, requested_role(c, *tx, org, "role", role_name));
+    ORGKIT_TRY(target, tx->find_membership(actor.tenant, org, user));
+    if (!target) {
+      return fail(Error::not_found("user_id", fmt::format("'{}' is not a member", user.value())));
+    }
+    // A role that no longer exists ranks below everything, so it can be repaired.
+    ORGKIT_TRY(current, find_role(c, *tx, org, target->role));
+    if (current && !PermissionPolicy::may_manage(*a.role, *current)) {
+      return fail(Error::denied("user_id", fmt::format("role '{}' may not change the role of '{}', "
+                                                       "who holds '{}' (only lower ranks)",
+                                                       a.role->name, user.value(), current->name)));
+    }
+    if (!PermissionPolicy::may_grant(*a.role, *role)) {
+      return fail(Error::denied("role", fmt::format("role '{}' may not grant '{}', which ranks "
+                                                    "above it",
+                                                    a.role->name, role->name)));
+    }
+    if (target->role == role->name) return std::move(*target);
+    if (!c.policy.role_change_allowed(target->role, role->name)) {
+      return fail(
+          Error::denied("role", fmt::format("the policy does not allow changing a role from "
+                                            "'{}' to '{}'; contact support",
+                                            target->role, role->name)));
+    }
+    if (role->name != c.policy.owner_role().name) {
+      ORGKIT_CHECK(ensure_owner_remains(c, *tx, org, *target, "this role change"));
+    }
+    ORGKIT_CHECK(tx->update_membership_role(org, user, role->name));
+    ORGKIT_CHECK(audit(c, *tx, actor, org, "member.role_changed", user.value(),
+                       {{"role", target->role, role->name}}));
+    target->role = role->name;
+    return std::move(*target);
+  });
+}
+
+Result<Committed<void>> remove_member(Core& c, const Actor& actor, OrgId org, const UserId& user) {
+  ORGKIT_CHECK(validate_actor(actor));
+  ORGKIT_CHECK(validate::host_id("user_id", user.value()));
+  if (actor.is_member() && user == actor.id) return leave_organization(c, actor, org);
+
+  return c.write<void>(actor, scope_of(actor, org), [&](Work& w) -> Result<void> {
+    StorageTransaction* tx = &w;
+    ORGKIT_TRY(a, access(c, *tx, actor, org, permissions::members_remove, "remove members"));
+    ORGKIT_TRY(target, tx->find_membership(actor.tenant, org, user));
+    if (!target) {
+      return fail(Error::not_found("user_id", fmt::format("'{}' is not a member", user.value())));
+    }
+    ORGKIT_TRY(current, find_role(c, *tx, org, target->role));
+    if (!c.policy.removal_allowed(target->role)) {
+      return fail(Error::denied("user_id", fmt::format("the policy does not allow removing a "
+                                                       "member who holds '{}'; contact "
+                                                       "support",
+                                                       target->role)));
+    }
+    if (current && !PermissionPolicy::may_manage(*a.role, *current)) {
+      return fail(Error::denied("user_id", fmt::format("role '{}' may not remove '{}', who holds "
+                                                       "'{}' (only lower ranks)",
+                                                       a.role->name, user.value(), current->name)));
+    }
+    ORGKIT_CHECK(ensure_owner_remains(c, *tx, org, *target, "removing them"));
+    ORGKIT_CHECK(tx->delete_membership(org, user));
+    ORGKIT_CHECK(
+        audit(c, *tx, actor, org, "member.removed", user.value(),
+              {{"role", target->role, std::nullopt}, {"email", target->email, std::nullopt}}));
+    return {};
+  });
+}
+
+Result<Page<Membership>> list_members(Core& c, const Actor& actor, OrgId org,
+                                      const MemberQuery& query) {
+  ORGKIT_CHECK(validate_actor(actor));
+  ORGKIT_CHECK(validate::page_limit("limit", query.limit));
+  if (query.role) ORGKIT_CHECK(validate::role_name("role", *query.role));
+  ORGKIT_TRY(after, decode_member_cursor(query.cursor));
+
+  ORGKIT_TRY(tx, read(c));
+  ORGKIT_TRY(a, access(c, *tx, actor, org, permissions::members_read, "list members"));
+  (void)a;
+  if (query.role) {
+    ORGKIT_TRY(r, requested_role(c, *tx, org, "role", *query.role));
+    (void)r;
+  }
+  ORGKIT_TRY(items, tx->list_memberships(org, query.role, after, query.limit + 1));
+  Page<Membership> page;
+  if (items.size() > static_cast<std::size_t>(query.limit)) {
+    items.pop_back();
+    page.next_cursor = member_cursor(items.back().user);
+  }
+  page.items = std::move(items);
+  return page;
+}
+
+Result<Membership> get_membership(Core& c, const Actor& actor, OrgId org, const UserId& user) {
+  ORGKIT_CHECK(validate_actor(actor));
+  ORGKIT_CHECK(validate::host_id("user_id", user.value()));
+  ORGKIT_TRY(tx, read(c));
+  ORGKIT_TRY(mine, visible(c, *tx, actor, org));
+  if (actor.is_member() && user == actor.id) return std::move(mine.membership);
+  ORGKIT_CHECK(require(c, *mine.role, permissions::members_read, "read other members"));
+  ORGKIT_TRY(target, tx->find_membership(actor.tenant, org, user));
+  if (!target) {
+    return fail(Error::not_found("user_id", fmt::format("'{}' is not a member", user.value())));
+  }
+  return std::move(*target);
+}
+
+}  // namespace orgkit::detail
