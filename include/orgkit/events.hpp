@@ -51,7 +51,8 @@ struct ChangeEvent {
   Timestamp at;
   CommitToken commit_token;
   /// The invitation message this change sends, if any (invitation created, refreshed or
-  /// resent), for the Notifier. Its accept_url holds a secret: never log or forward it.
+  /// resent), for the Notifier. Valid only during on_event. Its accept_url holds a secret:
+  /// never log or forward it.
   const OutgoingMessage* message = nullptr;
 };
 

@@ -74,12 +74,17 @@ Fixture::Fixture(ServiceOptions options) {
     file = std::make_unique<TempFile>();
     so.path = file->path();
   }
-  auto storage = open_sqlite(so);
-  if (!storage) FAIL("open_sqlite: " << to_string(storage.error()));
-  this->storage = storage->get();
-  auto created = Service::create(std::move(*storage), std::move(options));
+  auto backend = open_sqlite(so);
+  if (!backend) FAIL("open_sqlite: " << to_string(backend.error()));
+  auto checked = std::make_unique<ScopeCheckingStorage>(std::move(*backend), scope_violations);
+  this->storage = checked.get();
+  auto created = Service::create(std::move(checked), std::move(options));
   if (!created) FAIL("Service::create: " << to_string(created.error()));
   kit = std::move(*created);
+}
+
+Fixture::~Fixture() {
+  for (const auto& v : scope_violations->list()) FAIL_CHECK("write scope broken: " << v);
 }
 
 Actor Fixture::user(const std::string& id, const std::string& tenant) {

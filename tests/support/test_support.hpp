@@ -14,6 +14,8 @@
 
 #include <orgkit/orgkit.hpp>
 
+#include "support/storage_doubles.hpp"
+
 /// Requires a Result to hold a value; prints the error otherwise.
 #define REQUIRE_OK(expr)                                                         \
   do {                                                                           \
@@ -75,11 +77,15 @@ class RecordingNotifier final : public Notifier {
 /// Everything a test needs: a Service over fresh storage and a clock it controls.
 struct Fixture {
   explicit Fixture(ServiceOptions options = {});
+  /// Fails the test if any transaction broke its declared write scope.
+  ~Fixture();
+  std::shared_ptr<ScopeViolations> scope_violations = std::make_shared<ScopeViolations>();
   std::unique_ptr<TempFile> file;  // set when storage_kind() == "file"
   std::shared_ptr<ManualClock> clock;
   std::shared_ptr<RecordingNotifier> notifier;
   std::unique_ptr<Service> kit;
   Storage* storage = nullptr;  // owned by kit; for white-box checks of what was stored
+                               // (a ScopeCheckingStorage over the backend under test)
 
   /// An actor with id `id`, email `id@example.com`, in the default tenant.
   static Actor user(const std::string& id, const std::string& tenant = "default");
