@@ -150,7 +150,9 @@ TEST_CASE("two write transactions on different organizations run at the same tim
 
   auto locking = std::make_unique<test::OrgLockingStorage>(b.open(), 2, std::chrono::seconds(10));
   test::OrgLockingStorage& doubles = *locking;
-  auto kit = service(std::move(locking));
+  ServiceOptions options;
+  options.max_attempts = 20;  // the loser retries until the winner's commit is through
+  auto kit = service(std::move(locking), std::move(options));
   Result<Committed<Membership>> a = fail(Error{}), c = fail(Error{});
   std::thread ta([&] {
     a = kit->add_member(owner, one.id, {UserId("ann"), "ann@example.com", "Ann", "member"});
