@@ -1,0 +1,28 @@
+// Steps shared by the invitation use cases (invitations.cpp, invitation_lifecycle.cpp,
+// csv_import.cpp) and the message text they render (invitation_text.cpp).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <orgkit/notifier.hpp>
+#include <orgkit/service.hpp>
+
+namespace orgkit::detail {
+
+/// The key emails are matched by (I2, I8): trimmed, ASCII lower-cased. Both backends store
+/// the key computed here, so they agree.
+std::string email_key(std::string_view email);
+
+/// What audit events about an invitation name: the address, or the link's id (never a token).
+std::string audit_target(const Invitation& inv);
+
+/// "2026-12-23 10:00 UTC".
+std::string format_time(Timestamp t);
+
+/// The message for `inv`, from the templates (checked at Service creation).
+Result<OutgoingMessage> render(const MessageTemplates& t, OutgoingMessage::Kind kind,
+                               const Organization& org, const Actor& inviter, const Invitation& inv,
+                               const std::string& accept_url);
+
+}  // namespace orgkit::detail
