@@ -3,34 +3,15 @@
 
 #include "service/core.hpp"
 #include "service/use_cases.hpp"
+#include "rules/rules.hpp"
 #include "validate.hpp"
 
 namespace orgkit::detail {
 
 // --- checks ----------------------------------------------------------------------------
 
-namespace {
-
-// Whether a custom role's permission list ("a:b c:d") names `name`. No allocation.
-bool lists(std::string_view words, std::string_view name) {
-  while (!words.empty()) {
-    const auto end = words.find(' ');
-    if (words.substr(0, end) == name) return true;
-    if (end == std::string_view::npos) break;
-    words.remove_prefix(end + 1);
-  }
-  return false;
-}
-
-}  // namespace
-
 bool grants(const Core& s, const MemberAccess& access, Permission p) {
-  // The policy's role wins over a custom role of the same name, as in find_role: a check and
-  // the operations must agree on what a role is.
-  if (const RoleDefinition* def = s.policy.find_role(access.role)) {
-    return PermissionPolicy::holds(*def, p);
-  }
-  return access.custom && lists(access.permissions, s.policy.permission_name(p));
+  return rules::grants(s.policy, access.role, access.custom, access.permissions, p);
 }
 
 Result<bool> check(Core& c, const Actor& actor, OrgId org, Permission permission) {

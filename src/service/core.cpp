@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "service/core.hpp"
+#include "rules/rules.hpp"
 #include "validate.hpp"
 
 namespace orgkit::detail {
@@ -72,9 +73,9 @@ RoleDefinition custom_definition(const Core& s, const CustomRole& role) {
   RoleDefinition def;
   def.name = role.name;
   def.rank = role.rank;
-  for (const auto& name : role.permissions) {
-    if (auto p = s.policy.permission(name)) def.permissions.set(p->index);
-  }
+  std::string names;  // the stored form, so the check and the operations read it alike
+  for (const auto& name : role.permissions) (names += name) += ' ';
+  def.permissions = rules::permission_set(s.policy, names);
   return def;
 }
 
@@ -157,13 +158,7 @@ Result<void> ensure_owner_remains(const Core& s, StorageTransaction& tx, OrgId o
   const std::string& owner = s.policy.owner_role().name;
   if (losing.role != owner) return {};
   ORGKIT_TRY(owners, tx.count_memberships(org, owner));
-  if (owners <= 1) {
-    return fail(Error::conflict(
-        "user_id", fmt::format("'{}' is the last owner; {} would leave the organization without "
-                               "an owner (transfer ownership or delete the organization first)",
-                               losing.user.value(), rule)));
-  }
-  return {};
+  return rules::owner_remains(s.policy, losing.role, owners, losing.user.value(), rule);
 }
 
 Result<void> audit(Core& s, StorageTransaction& tx, const Actor& actor, OrgId org,
@@ -195,22 +190,11 @@ const Plan* plan_for(const Core& s, const Organization& org) {
   return plan != nullptr ? plan : find_plan(s.plans, s.plans.default_plan);
 }
 
-Error seat_error(const Core& s, const Plan& plan, std::int64_t taken) {
-  return Error::limit(
-      "plan.max_members",
-      fmt::format(
-          "plan '{}' allows {} members and {} seats are taken{}", plan.name, *plan.max_members,
-          taken,
-          s.plans.pending_invitations_use_seats ? " by members and pending invitations" : ""));
-}
-
 Result<void> ensure_seat(const Core& s, StorageTransaction& tx, const Organization& org,
                          bool count_pending) {
   ORGKIT_TRY(taken, seats_taken(s, tx, org, count_pending));
-  if (taken && *taken + 1 > *plan_for(s, org)->max_members) {
-    return fail(seat_error(s, *plan_for(s, org), *taken));
-  }
-  return {};
+  if (!taken) return {};
+  return rules::seats_fit(plan_for(s, org), *taken, 1, s.plans.pending_invitations_use_seats);
 }
 
 }  // namespace orgkit::detail

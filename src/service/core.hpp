@@ -132,8 +132,6 @@ const Plan* plan_for(const Core& s, const Organization& org);
 Result<void> ensure_seat(const Core& s, StorageTransaction& tx, const Organization& org,
                          bool count_pending = true);
 
-/// The limit_exceeded error for a full plan with `taken` seats used.
-Error seat_error(const Core& s, const Plan& plan, std::int64_t taken);
 
 /// invalid_argument if a template uses an unknown placeholder or bad fmt syntax.
 Result<void> check_templates(const MessageTemplates& templates);
@@ -206,8 +204,6 @@ struct ManagedInvitation {
 Result<ManagedInvitation> managed_invitation(Core& s, StorageTransaction& tx, const Actor& actor,
                                              OrgId org, InvitationId id, std::string_view what);
 
-/// The state a reader sees: a pending invitation past its expiry is expired (I4).
-InvitationState effective_state(const Invitation& inv, Timestamp now);
 
 /// Unwraps a Result into `var` or returns its error from the enclosing function.
 #define ORGKIT_TRY(var, expr)                                      \

@@ -29,26 +29,7 @@ Result<OpenInvitation> open_invitation(Core& s, StorageTransaction& tx, const Ac
   }
   Invitation& inv = found->invitation;
   const Timestamp now = s.clock->now();
-  switch (inv.state) {
-    case InvitationState::accepted:
-      return fail(Error{ErrorCode::already_used, "token",
-                        "this invitation has already been used; ask an administrator for a new "
-                        "one"});
-    case InvitationState::revoked:
-      return fail(Error{ErrorCode::revoked, "token",
-                        "this invitation was revoked by an administrator; ask for a new one"});
-    case InvitationState::declined:
-      return fail(Error::conflict("token", "this invitation was declined"));
-    case InvitationState::pending:
-    case InvitationState::expired:
-      break;
-  }
-  if (inv.expires_at <= now) {
-    return fail(Error{ErrorCode::expired, "token",
-                      fmt::format("this invitation expired on {}; ask an administrator for a "
-                                  "new one",
-                                  format_time(inv.expires_at))});
-  }
+  ORGKIT_CHECK(rules::may_open(inv, now));
   if (inv.kind == InvitationKind::email) {
     ORGKIT_TRY(email, validate::email("actor.email", invitee.email));
     if (email_key(email) != email_key(inv.email)) {
@@ -178,13 +159,7 @@ Result<ManagedInvitation> managed_invitation(Core& s, StorageTransaction& tx, co
                                                            "invitation to '{}'",
                                                            a.role->name, role->name)));
   }
-  if (inv->state == InvitationState::revoked) {
-    return fail(Error{ErrorCode::revoked, "invitation_id", "the invitation is revoked already"});
-  }
-  if (inv->state != InvitationState::pending) {
-    return fail(Error::conflict(
-        "invitation_id", fmt::format("the invitation is {}, not pending", to_string(inv->state))));
-  }
+  ORGKIT_CHECK(rules::may_manage(*inv));
   return ManagedInvitation{std::move(a), std::move(*inv)};
 }
 

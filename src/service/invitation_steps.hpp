@@ -8,6 +8,8 @@
 #include <orgkit/notifier.hpp>
 #include <orgkit/service.hpp>
 
+#include "rules/rules.hpp"
+
 namespace orgkit::detail {
 
 /// The key emails are matched by (I2, I8): trimmed, ASCII lower-cased. Both backends store
@@ -17,8 +19,7 @@ std::string email_key(std::string_view email);
 /// What audit events about an invitation name: the address, or the link's id (never a token).
 std::string audit_target(const Invitation& inv);
 
-/// "2026-12-23 10:00 UTC".
-std::string format_time(Timestamp t);
+using rules::format_time;
 
 /// The message for `inv`, from the templates (checked at Service creation).
 Result<OutgoingMessage> render(const MessageTemplates& t, OutgoingMessage::Kind kind,

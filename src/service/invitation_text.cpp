@@ -24,14 +24,6 @@ std::string audit_target(const Invitation& inv) {
                                            : fmt::format("invitation {}", inv.id.value());
 }
 
-std::string format_time(Timestamp t) {
-  const std::time_t secs = static_cast<std::time_t>(to_unix_ms(t) / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
 
 namespace {
 

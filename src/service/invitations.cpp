@@ -72,8 +72,7 @@ Result<Issued> issue_email_invitation(Core& s, StorageTransaction& tx, const Act
   // seat when the plan limits them (I7).
   const bool takes_seat = !previous || previous->expires_at <= now;
   if (takes_seat && seats) {
-    const Plan* plan = plan_for(s, org);
-    if (*seats + 1 > *plan->max_members) return fail(seat_error(s, *plan, *seats));
+    ORGKIT_CHECK(rules::seats_fit(plan_for(s, org), *seats, 1, s.plans.pending_invitations_use_seats));
   }
   if (previous) {
     // Renewing replaces the earlier invitation, so the actor must be allowed to manage it
@@ -236,24 +235,13 @@ Result<Page<Invitation>> list_invitations(Core& c, const Actor& actor, OrgId org
     items.pop_back();
     page.next_cursor = fmt::format("i:{}", items.back().id.value());
   }
-  for (auto& inv : items) inv.state = effective_state(inv, now);
+  for (auto& inv : items) inv.state = rules::effective_state(inv, now);
   page.items = std::move(items);
   return page;
 }
 
-InvitationState effective_state(const Invitation& inv, Timestamp now) {
-  return inv.state == InvitationState::pending && inv.expires_at <= now ? InvitationState::expired
-                                                                        : inv.state;
-}
-
 Result<void> invitations_allowed(const Core& s, const Organization& org) {
-  const Plan* plan = plan_for(s, org);
-  if (plan != nullptr && !plan->invitations) {
-    return fail(Error::denied("plan", fmt::format("plan '{}' does not include invitations; "
-                                                  "upgrade the plan to invite members",
-                                                  plan->name)));
-  }
-  return {};
+  return rules::invitations_allowed(plan_for(s, org));
 }
 
 Result<InviteContext> inviting(Core& s, StorageTransaction& tx, const Actor& actor, OrgId org,
