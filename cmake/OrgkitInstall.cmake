@@ -3,7 +3,7 @@ include(CMakePackageConfigHelpers)
 
 set(ORGKIT_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/orgkit")
 
-install(TARGETS orgkit EXPORT orgkitTargets
+install(TARGETS orgkit orgkit_core orgkit_sqlite EXPORT orgkitTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -12,7 +12,7 @@ install(EXPORT orgkitTargets NAMESPACE orgkit:: DESTINATION ${ORGKIT_CMAKE_DIR})
 
 # A static orgkit carries its private dependencies into the consumer's link; a shared one
 # needs only what the public headers use.
-get_target_property(_orgkit_type orgkit TYPE)
+get_target_property(_orgkit_type orgkit_core TYPE)
 if(_orgkit_type STREQUAL "STATIC_LIBRARY")
   set(ORGKIT_STATIC_LIBRARY ON)
 else()

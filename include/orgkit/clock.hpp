@@ -7,6 +7,8 @@
 // Thread safety: now() is called concurrently from many threads; implementations must allow it.
 #pragma once
 
+#include <orgkit/export.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -23,14 +25,14 @@ using Timestamp = std::chrono::time_point<std::chrono::system_clock, std::chrono
 }
 
 /// The source of time. Must be safe to call from many threads at once.
-class Clock {
+class ORGKIT_EXPORT Clock {
  public:
   virtual ~Clock() = default;
   [[nodiscard]] virtual Timestamp now() const = 0;
 };
 
 /// The real time, from std::chrono::system_clock.
-class SystemClock final : public Clock {
+class ORGKIT_EXPORT SystemClock final : public Clock {
  public:
   [[nodiscard]] Timestamp now() const override {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(
@@ -43,7 +45,7 @@ class SystemClock final : public Clock {
 /// Example:
 ///   auto clock = std::make_shared<orgkit::ManualClock>(orgkit::from_unix_ms(0));
 ///   clock->advance(std::chrono::hours(24 * 31));  // an invitation made before is now expired
-class ManualClock final : public Clock {
+class ORGKIT_EXPORT ManualClock final : public Clock {
  public:
   explicit ManualClock(Timestamp start) : ms_(to_unix_ms(start)) {}
   [[nodiscard]] Timestamp now() const override { return from_unix_ms(ms_.load()); }

@@ -10,6 +10,8 @@
 // older than every commit. Tokens of different databases are not comparable in meaning.
 #pragma once
 
+#include <orgkit/export.hpp>
+
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -19,7 +21,7 @@
 
 namespace orgkit {
 
-class CommitToken {
+class ORGKIT_EXPORT CommitToken {
  public:
   constexpr CommitToken() = default;
   constexpr explicit CommitToken(std::uint64_t sequence) : sequence_(sequence) {}

@@ -16,6 +16,8 @@
 //   }
 #pragma once
 
+#include <orgkit/export.hpp>
+
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -46,7 +48,7 @@ enum class ErrorCode {
 };
 
 /// The stable lower-case name of a code, e.g. "permission_denied".
-[[nodiscard]] std::string_view to_string(ErrorCode code) noexcept;
+[[nodiscard]] ORGKIT_EXPORT std::string_view to_string(ErrorCode code) noexcept;
 
 /// Makes ErrorCode printable with fmt (fmt >= 9 finds this by argument-dependent lookup).
 inline std::string_view format_as(ErrorCode code) noexcept { return to_string(code); }
@@ -90,7 +92,7 @@ struct Error {
 };
 
 /// "permission_denied (role): admins cannot change the role of an owner".
-[[nodiscard]] std::string to_string(const Error& error);
+[[nodiscard]] ORGKIT_EXPORT std::string to_string(const Error& error);
 
 inline std::ostream& operator<<(std::ostream& os, const Error& error) {
   return os << to_string(error);

@@ -25,6 +25,8 @@
 //   options.sinks.push_back(std::make_shared<Webhook>());
 #pragma once
 
+#include <orgkit/export.hpp>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -58,7 +60,7 @@ struct ChangeEvent {
 
 /// Receives committed changes. Thread safety: on_event may be called from several threads
 /// at once.
-class EventSink {
+class ORGKIT_EXPORT EventSink {
  public:
   EventSink() = default;
   EventSink(const EventSink&) = delete;

@@ -6,6 +6,8 @@
 // for member listings (a member's email cannot be changed in place, P10: remove and add again).
 #pragma once
 
+#include <orgkit/export.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +32,7 @@ enum class PrincipalKind {
 };
 
 /// "member", "tenant_admin" or "host", as written to the audit trail.
-[[nodiscard]] std::string_view to_string(PrincipalKind kind) noexcept;
+[[nodiscard]] ORGKIT_EXPORT std::string_view to_string(PrincipalKind kind) noexcept;
 
 /// The principal on whose behalf an operation runs (E1, U3). The host authenticates it; orgkit
 /// decides what it may do, and audits it as what it is. Usually a user acting through their
@@ -145,8 +147,8 @@ enum class InvitationState { pending, accepted, declined, revoked, expired };
 enum class InvitationKind { email, link };
 
 /// "pending", "accepted", ... and "email", "link".
-[[nodiscard]] std::string_view to_string(InvitationState state) noexcept;
-[[nodiscard]] std::string_view to_string(InvitationKind kind) noexcept;
+[[nodiscard]] ORGKIT_EXPORT std::string_view to_string(InvitationState state) noexcept;
+[[nodiscard]] ORGKIT_EXPORT std::string_view to_string(InvitationKind kind) noexcept;
 inline std::string_view format_as(InvitationState s) noexcept { return to_string(s); }
 inline std::string_view format_as(InvitationKind k) noexcept { return to_string(k); }
 

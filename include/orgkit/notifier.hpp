@@ -15,6 +15,8 @@
 // Thread safety: deliver() may be called from several threads at once.
 #pragma once
 
+#include <orgkit/export.hpp>
+
 #include <mutex>
 #include <ostream>
 #include <string>
@@ -44,7 +46,7 @@ struct OutgoingMessage {
 
 /// Implemented by the host to deliver messages (SMTP, a mail API, a queue, ...). It is an
 /// EventSink (orgkit/events.hpp) that acts on the events carrying a message.
-class Notifier : public EventSink {
+class ORGKIT_EXPORT Notifier : public EventSink {
  public:
   /// Delivers one message. Return an Error to report a failure; an exception is caught and
   /// reported the same way.

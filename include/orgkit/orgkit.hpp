@@ -11,6 +11,7 @@
 #include <orgkit/commit_token.hpp>
 #include <orgkit/error.hpp>
 #include <orgkit/events.hpp>
+#include <orgkit/export.hpp>
 #include <orgkit/ids.hpp>
 #include <orgkit/model.hpp>
 #include <orgkit/notifier.hpp>

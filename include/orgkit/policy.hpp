@@ -35,6 +35,8 @@
 //   if (!policy) std::cerr << policy.error() << '\n';  // e.g. roles[1].permissions[0]: unknown
 #pragma once
 
+#include <orgkit/export.hpp>
+
 #include <bitset>
 #include <cstddef>
 #include <cstdint>
@@ -150,7 +152,7 @@ struct OwnershipRule {
 };
 
 /// An immutable permission policy. Cheap to copy; safe to share between threads.
-class PermissionPolicy {
+class ORGKIT_EXPORT PermissionPolicy {
  public:
   /// The built-in policy described at the top of this file.
   [[nodiscard]] static const PermissionPolicy& standard();
@@ -245,7 +247,7 @@ class PermissionPolicy {
 };
 
 /// Builds and validates a PermissionPolicy.
-class PolicyBuilder {
+class ORGKIT_EXPORT PolicyBuilder {
  public:
   /// Declares permission names (e.g. "members:invite"): 1-64 chars of [a-z0-9_:.-].
   PolicyBuilder& permissions(std::initializer_list<std::string_view> names);

@@ -25,6 +25,8 @@
 //   bool may = (*kit)->check(bob, acme->id, "members:invite").value_or(false);  // false
 #pragma once
 
+#include <orgkit/export.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -92,7 +94,7 @@ struct ServiceOptions {
   int max_attempts = 5;
 };
 
-class Service {
+class ORGKIT_EXPORT Service {
  public:
   /// A Service over any Storage, after checking `options` (plans, templates, expiry, URL).
   /// invalid_argument naming the option, e.g. "invitations.templates.body".

@@ -22,6 +22,8 @@
 //   auto kit = orgkit::Service::create(std::move(*storage));  // or Service::open_sqlite(options)
 #pragma once
 
+#include <orgkit/export.hpp>
+
 #include <memory>
 #include <string>
 
@@ -42,6 +44,7 @@ inline constexpr int sqlite_schema_version = 4;
 /// Opens a SQLite store. Errors: invalid_argument (field "path" or "max_connections"),
 /// storage if the file cannot be opened or is not an orgkit database, conflict if the file
 /// was written by a newer orgkit (schema version above sqlite_schema_version).
-[[nodiscard]] Result<std::unique_ptr<Storage>> open_sqlite(const SqliteOptions& options);
+[[nodiscard]] ORGKIT_EXPORT Result<std::unique_ptr<Storage>> open_sqlite(
+    const SqliteOptions& options);
 
 }  // namespace orgkit

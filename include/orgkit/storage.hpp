@@ -47,6 +47,8 @@
 // backends keep compiling; the Service needs all of them.
 #pragma once
 
+#include <orgkit/export.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -92,7 +94,7 @@ struct StoredApiKey {
 };
 
 /// One unit of work. Destroying it without commit() rolls everything back (never throws).
-class StorageTransaction {
+class ORGKIT_EXPORT StorageTransaction {
  public:
   StorageTransaction() = default;
   StorageTransaction(const StorageTransaction&) = delete;
@@ -362,7 +364,7 @@ class StorageTransaction {
 
 /// A store of organizations, memberships and audit events. Create one with a factory such
 /// as orgkit::open_sqlite and hand it to a Service.
-class Storage {
+class ORGKIT_EXPORT Storage {
  public:
   Storage() = default;
   Storage(const Storage&) = delete;
