@@ -1,0 +1,15 @@
+// The backends the orgkit_conformance runner can select. A new backend (PostgreSQL, say)
+// adds a register function like these and one call in main.cpp.
+#pragma once
+
+namespace orgkit::conformance {
+
+/// "sqlite-memory" (":memory:", one connection) and "sqlite-file" (a new temporary file per
+/// test case, with its connection pool). See sqlite_backends.cpp.
+void register_sqlite_backends();
+
+/// Five deliberately broken doubles over "sqlite-memory", each breaking one rule the suite
+/// must catch. See broken_backends.cpp.
+void register_broken_backends();
+
+}  // namespace orgkit::conformance
