@@ -119,7 +119,7 @@ class ORGKIT_EXPORT StorageTransaction {
   /// Whether `slug` is used by an organization of `tenant`.
   [[nodiscard]] virtual Result<bool> slug_taken(const TenantId& tenant, std::string_view slug) = 0;
 
-  /// Overwrites the mutable fields (name, description, emails, plan, metadata) of the
+  /// Overwrites the mutable fields (name, description, legal name, emails, plan, metadata) of the
   /// organization with org.id in org.tenant. not_found if there is none.
   [[nodiscard]] virtual Result<void> update_organization(const Organization& org) = 0;
 
@@ -139,7 +139,8 @@ class ORGKIT_EXPORT StorageTransaction {
   // --- memberships ---------------------------------------------------------------------
 
   /// Adds a membership to an organization of `tenant`. already_exists (field "user_id") if
-  /// the user is a member already.
+  /// the user is a member already; not_found (field "org_id") if the organization is not in
+  /// `tenant`.
   [[nodiscard]] virtual Result<void> insert_membership(const TenantId& tenant,
                                                        const Membership& membership) = 0;
 
@@ -194,7 +195,8 @@ class ORGKIT_EXPORT StorageTransaction {
   // Emails are matched by `email_key` (the trimmed, lower-cased address).
 
   /// Inserts `inv` (id and state ignored: it is pending) with the hash of its token and the
-  /// key of its email. already_exists (field "token") if the hash is taken.
+  /// key of its email. already_exists (field "token") if the hash is taken; not_found (field
+  /// "org_id") if the organization is not in `tenant`.
   [[nodiscard]] virtual Result<InvitationId> insert_invitation(const TenantId& tenant,
                                                                const Invitation& inv,
                                                                std::string_view email_key,
@@ -322,7 +324,8 @@ class ORGKIT_EXPORT StorageTransaction {
   // --- API keys (added in 0.3) ---------------------------------------------------------
 
   /// Inserts a key (id ignored) with the hash of its secret; returns the new id.
-  /// already_exists (field "prefix") if the prefix is taken.
+  /// already_exists (field "prefix") if the prefix is taken; not_found (field "org_id") if
+  /// the organization is not in `tenant`.
   [[nodiscard]] virtual Result<ApiKeyId> insert_api_key(const TenantId& tenant, const ApiKey& key,
                                                         std::string_view secret_hash) {
     (void)tenant, (void)key, (void)secret_hash;

@@ -14,7 +14,8 @@ Result<InvitationId> SqliteTransaction::insert_invitation(const TenantId& tenant
         auto& s = stmt(
             "INSERT INTO invitations (org_id, tenant, kind, email, email_key, role, department, "
             "message, state, token_hash, invited_by, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)");
+            "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12 "
+            "WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1 AND tenant = ?2)");
         s.bind(1, inv.org.value());
         s.bind(2, tenant.value());
         s.bind(3, std::string(to_string(inv.kind)));
@@ -27,7 +28,7 @@ Result<InvitationId> SqliteTransaction::insert_invitation(const TenantId& tenant
         s.bind(10, inv.invited_by.value());
         s.bind(11, to_unix_ms(inv.created_at));
         s.bind(12, to_unix_ms(inv.expires_at));
-        s.exec();
+        if (s.exec() == 0) return fail(not_in_tenant());
         return InvitationId((*lease_)->db.getLastInsertRowid());
       },
       "token");

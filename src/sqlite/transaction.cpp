@@ -152,7 +152,8 @@ Result<void> SqliteTransaction::insert_membership(const TenantId& tenant, const 
       [&]() -> Result<void> {
         auto& s = stmt(
             "INSERT INTO memberships (org_id, user_id, tenant, email, display_name, role, "
-            "joined_at, email_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, lower(trim(?4)))");
+            "joined_at, email_key) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, lower(trim(?4)) "
+            "WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1 AND tenant = ?3)");
         s.bind(1, m.org.value());
         s.bind(2, m.user.value());
         s.bind(3, tenant.value());
@@ -160,7 +161,9 @@ Result<void> SqliteTransaction::insert_membership(const TenantId& tenant, const 
         s.bind(5, m.display_name);
         s.bind(6, m.role);
         s.bind(7, to_unix_ms(m.joined_at));
-        s.exec();
+        // Only into an organization of that tenant: a row under another tenant would make
+        // the organization answer for it.
+        if (s.exec() == 0) return fail(not_in_tenant());
         return {};
       },
       "user_id");

@@ -95,6 +95,10 @@ class SqliteTransaction final : public StorageTransaction {
       "o.invoicing_email, o.plan, o.personal, o.created_by, o.created_at, m.role "
       "FROM memberships m JOIN organizations o ON o.id = m.org_id "
       "WHERE m.tenant = ? AND m.user_id = ? ORDER BY o.id";
+  // What a row keyed by an organization gets when the organization is not in the tenant.
+  static Error not_in_tenant() {
+    return Error::not_found("org_id", "no such organization in this tenant");
+  }
   // Every operation after commit() is a programming error; it fails instead of crashing.
   SQLite::Statement& stmt(const char* sql) {
     if (!lease_) throw SQLite::Exception("the transaction has ended", SQLITE_MISUSE);

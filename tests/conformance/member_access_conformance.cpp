@@ -162,7 +162,6 @@ TEST_CASE("member_access: a transaction's writes are invisible until it commits"
   CHECK(role_of(*s.storage, s.acme, "bob") == "admin");
 }
 
-// [!mayfail]: the SQLite backend fails this (see the note in the conformance commit).
 // storage.hpp: insert_membership "adds a membership to an organization of `tenant`", and
 // member_access returns false when "the organization is not in the tenant". SQLite stores the
 // tenant the caller passes beside the membership without checking it against the
@@ -171,7 +170,7 @@ TEST_CASE("member_access: a transaction's writes are invisible until it commits"
 // tenant, so no use case reaches this today; a backend should still refuse it (not_found) or
 // never let it show.
 TEST_CASE("member_access: an organization of another tenant stays invisible, whatever was stored",
-          "[member_access][insert_membership][organizations_of][tenant][!mayfail]") {
+          "[member_access][insert_membership][organizations_of][tenant]") {
   auto s = seeded();
   auto tx = begin_write(*s.storage, tenant_b(), {s.acme});
   auto inserted = tx->insert_membership(tenant_b(), member_spec(s.acme, "mallory", "owner"));
