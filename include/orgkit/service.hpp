@@ -1,10 +1,14 @@
 // orgkit/service.hpp: the operations a host calls.
 //
 // A Service owns a Storage, a PermissionPolicy and a Clock. Every operation takes the acting
-// user (E1) and checks the policy itself: a host cannot forget a check. Each operation that
-// changes something runs in one write transaction together with its audit event (A1), so it
-// happens completely or not at all, and invariants (an organization always has an owner) are
-// checked inside that transaction.
+// principal (E1, U3: a member, a tenant administrator or the host) and checks the policy
+// itself: a host cannot forget a check. Each operation that changes something runs as one
+// unit of work: one write transaction for the organizations it declares, with its audit
+// events (A1), so it happens completely or not at all, and invariants (an organization always
+// has an owner) are checked inside that transaction. A lost race with a concurrent change is
+// retried whole (ServiceOptions::max_attempts). It returns Committed<T>: its result plus the
+// commit token (orgkit/commit_token.hpp); then each change goes to the event sinks
+// (orgkit/events.hpp).
 //
 // Visibility: an organization is visible only to its members, and only inside its tenant
 // (O9). Asking about an organization one cannot see is not_found, never permission_denied,
@@ -22,7 +26,9 @@
 //   (*kit)->add_member(alice, acme->id,
 //                      {orgkit::UserId("u-bob"), "bob@example.com", "Bob", "member"});
 //   orgkit::Actor bob{orgkit::UserId("u-bob"), "bob@example.com", "Bob"};
-//   bool may = (*kit)->check(bob, acme->id, "members:invite").value_or(false);  // false
+//   auto may = (*kit)->check(bob, acme->id, "members:invite");  // Result<bool>
+//   if (!may) { /* the check failed (storage): report it, never read it as "no" */ }
+//   else if (!*may) { /* denied */ }
 #pragma once
 
 #include <orgkit/export.hpp>
