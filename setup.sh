@@ -11,6 +11,13 @@ packages=(
   nlohmann-json3-dev               # policy files and access-token claims as JSON
   catch2                           # tests (Catch2 v2)
   libbenchmark-dev                 # the check benchmark (ORGKIT_BUILD_BENCHMARKS)
+  # The sanitize and tsan presets (.ci/run): clang, and what --no-install-recommends leaves
+  # out. Debian's default LLVM (14 on Debian 12), so these follow the clang package.
+  clang                            # compiler of the sanitize and tsan presets
+  libclang-rt-dev                  # libclang-rt-14-dev: the ASan, UBSan and TSan runtimes
+                                   # (only recommended by clang's packages)
+  llvm                             # llvm-symbolizer-14, which the runtimes call so that a
+                                   # report's stack frames name file:line
 )
 
 missing=()

@@ -52,7 +52,7 @@ TEST_CASE("csv reader: quoting, line ends, BOM, blank lines", "[I6]") {
   CHECK(csv::parse("\n\r\n").empty());
 }
 
-TEST_CASE("import: a result per row; one bad row does not stop the others", "[I6]") {
+TEST_CASE("import: a result per row, one bad row does not stop the others", "[I6]") {
   Import t;
   const std::string text =
       "email,role,department,message\n"
@@ -117,7 +117,7 @@ TEST_CASE("import: a stray quote fails its own line only", "[I6]") {
   CHECK(r->rows[2].outcome == CsvRowResult::Outcome::invited);
 }
 
-TEST_CASE("import: column order is free; department and message are optional", "[I6]") {
+TEST_CASE("import: column order is free, department and message are optional", "[I6]") {
   Import t;
   auto result = t.f.kit->import_invitations_csv(t.admin, t.org.id,
                                                 "Role , EMAIL\r\nmember,a@x.test\r\nviewer,b@x.test");

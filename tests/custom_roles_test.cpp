@@ -95,7 +95,7 @@ TEST_CASE("bad custom role input", "[P6][E2]") {
   REQUIRE_ERROR(t.f.kit->delete_role(t.owner, t.org.id, "admin"), ErrorCode::not_found);
 }
 
-TEST_CASE("rename and change permissions; holders follow", "[P6]") {
+TEST_CASE("rename and change permissions, holders follow", "[P6]") {
   Roles t;
   REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, Roles::role("editor", 15, {"resources:read"})));
   REQUIRE_OK(t.f.kit->change_member_role(t.owner, t.org.id, t.member.id, "editor"));

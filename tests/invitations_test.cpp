@@ -36,7 +36,7 @@ struct Invitations : test::Team {
 
 }  // namespace
 
-TEST_CASE("invite by email; the notifier gets the rendered message", "[I1]") {
+TEST_CASE("invite by email, the notifier gets the rendered message", "[I1]") {
   Invitations t;
   InviteRequest r = Invitations::to("dana@example.com", "admin");
   r.message = "Welcome to the dev team!";
@@ -98,7 +98,7 @@ TEST_CASE("personal organizations never invite", "[I1][O2][I7]") {
                 ErrorCode::conflict);
 }
 
-TEST_CASE("accept: email must match case-insensitively; accepting verifies it", "[I2]") {
+TEST_CASE("accept: email must match case-insensitively, accepting verifies it", "[I2]") {
   Invitations t;
   auto issued = t.f.kit->invite(t.admin, t.org.id, Invitations::to("Dana@Example.com", "admin"));
   REQUIRE_OK(issued);
@@ -301,7 +301,7 @@ TEST_CASE("revoke: a revoked invitation cannot be accepted", "[I4]") {
                 ErrorCode::revoked);
 }
 
-TEST_CASE("history keeps every state; pending list shows expiry; paging", "[I4][A1]") {
+TEST_CASE("history keeps every state, pending list shows expiry, paging", "[I4][A1]") {
   Invitations t;
   auto dana = Invitations::invitee("dana", "dana@example.com");
   auto a = t.f.kit->invite(t.admin, t.org.id, Invitations::to("dana@example.com"));
@@ -491,7 +491,7 @@ TEST_CASE("message templates are checked when the service is created", "[I1]") {
   CHECK(f.notifier->messages()[0].subject == "{Acme} Acme: viewer for dana@example.com");
 }
 
-TEST_CASE("inviter names cannot inject headers; templates take bare placeholders only",
+TEST_CASE("inviter names cannot inject headers, templates take bare placeholders only",
           "[I1][E2]") {
   Invitations t;
   Actor eve = t.admin;

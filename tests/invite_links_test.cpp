@@ -37,7 +37,7 @@ TEST_CASE("links expire after 1 hour, 24 hours, 48 hours or 7 days", "[I5]") {
   CHECK(f.notifier->messages().empty());  // links are shared by the admin, not mailed
 }
 
-TEST_CASE("a link is single-use; anyone with it may join once", "[I5]") {
+TEST_CASE("a link is single-use, anyone with it may join once", "[I5]") {
   test::Team team;
   auto& [f, owner, admin, member, org] = team;
   auto link = f.kit->create_invite_link(admin, org.id, "viewer", LinkExpiry::seven_days);

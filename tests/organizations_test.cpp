@@ -44,7 +44,7 @@ TEST_CASE("create an organization: creator is owner, slug derived", "[O1]") {
   CHECK(me->email == "alice@example.com");
 }
 
-TEST_CASE("derived slugs get a numeric suffix on collision; explicit ones are refused", "[O1]") {
+TEST_CASE("derived slugs get a numeric suffix on collision, explicit ones are refused", "[O1]") {
   Fixture f;
   auto alice = Fixture::user("alice");
   auto a = f.kit->create_organization(alice, named("Acme"));

@@ -335,7 +335,7 @@ TEST_CASE("seed 000 (Mixedbread): admins manage resources and members, not billi
 // members can only view/review executions; invitations need the Pro plan or above.
 // ---------------------------------------------------------------------------------------
 
-TEST_CASE("seed 001 (Mindee roles): admins cannot edit other admins; members only view/review",
+TEST_CASE("seed 001 (Mindee roles): admins cannot edit other admins, members only view/review",
           "[seed001][P1][P2][P3][P4][O1][O2][O4][I1][I7][A1][E2]") {
   const PermissionPolicy policy = load_policy("001_mindee_roles.json");
   REQUIRE(policy.roles().size() == 3);
@@ -469,7 +469,7 @@ TEST_CASE("seed 001 (Mindee roles): admins cannot edit other admins; members onl
 // demoted or removed only by support; API keys at organization level; leaving.
 // ---------------------------------------------------------------------------------------
 
-TEST_CASE("seed 002 (Mindee accounts): personal accounts cannot invite; admin demotion is not "
+TEST_CASE("seed 002 (Mindee accounts): personal accounts cannot invite, admin demotion is not "
           "self-service",
           "[seed002][P5][P9][P10][O1][O2][O3][O4][O6][O7][I1][I2][E2]") {
   const PermissionPolicy policy = load_policy("002_mindee_accounts.json");

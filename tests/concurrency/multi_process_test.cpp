@@ -302,7 +302,7 @@ std::vector<std::string> owners_of(Service& kit, const Actor& reader, OrgId org)
 
 }  // namespace
 
-TEST_CASE("E3: two processes of four threads each change members of one file; nothing is lost",
+TEST_CASE("E3: two processes of four threads each change members of one file, nothing is lost",
           "[E3][A1]") {
   constexpr int threads = 4;
   constexpr int users_per_thread = 20;  // 20 adds, 20 role changes, 7 removals per thread
