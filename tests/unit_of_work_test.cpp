@@ -137,7 +137,8 @@ TEST_CASE("max_attempts is checked", "[S2][E2]") {
   REQUIRE_OK(Service::validate_options(options));
 }
 
-TEST_CASE("two write transactions on different organizations run at the same time", "[S1]") {
+TEST_CASE("two threads writing to different organizations run their transactions at once",
+          "[S1]") {
   // The double serializes per organization, as the contract asks, and no more: if anything
   // above storage (the unit of work, the service) took one lock for all writes, the two
   // transactions could never be inside at once and the rendezvous would time out.
