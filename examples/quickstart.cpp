@@ -4,8 +4,11 @@
 //
 // Opens (or creates) the database, creates an organization, adds members, shows an allowed
 // and a denied action with the error message, transfers ownership, has a member leave and
-// prints the audit trail. Running it again adds another organization (acme-2, acme-3, ...).
+// prints the audit trail. A small event sink prints each change after its commit, with the
+// commit token, as a host's webhook would receive it. Running it again adds another
+// organization (acme-2, acme-3, ...).
 #include <cstdlib>
+#include <memory>
 #include <iostream>
 #include <string>
 
@@ -23,12 +26,15 @@ T must(orgkit::Result<T> r, const char* what) {
   return std::move(*r);
 }
 
-void must(orgkit::Result<void> r, const char* what) {
-  if (!r) {
-    std::cerr << what << " failed: " << r.error() << '\n';
-    std::exit(1);
+// A host's hook: after each commit, one event per change (orgkit/events.hpp).
+class PrintingSink final : public orgkit::EventSink {
+ public:
+  orgkit::Result<void> on_event(const orgkit::ChangeEvent& e) override {
+    std::cout << "    event: " << e.action << " on " << e.target << " at " << e.commit_token
+              << '\n';
+    return {};
   }
-}
+};
 
 std::string describe(const orgkit::FieldChange& c) {
   return c.field + ": " + c.before.value_or("-") + " -> " + c.after.value_or("-");
@@ -38,7 +44,9 @@ std::string describe(const orgkit::FieldChange& c) {
 
 int main(int argc, char** argv) {
   const std::string path = argc > 1 ? argv[1] : "orgkit-quickstart.db";
-  auto kit = must(orgkit::Service::open_sqlite(path), "open database");
+  orgkit::ServiceOptions options;
+  options.sinks.push_back(std::make_shared<PrintingSink>());
+  auto kit = must(orgkit::Service::open_sqlite(path, std::move(options)), "open database");
   std::cout << "orgkit " << orgkit::version_string << " on " << path << "\n\n";
 
   // The host authenticates its users; orgkit gets their ids and verified emails.
@@ -76,8 +84,11 @@ int main(int argc, char** argv) {
     std::cout << "refused: Alice leaving -> " << leave.error() << "\n\n";
   }
 
-  must(kit->transfer_ownership(alice, acme.id, bob.id), "transfer ownership");
-  std::cout << "Alice transferred ownership to Bob (Alice is now an admin)\n";
+  // Every mutation returns its commit token: a host may keep it to ask later for reads at
+  // least as fresh as this change.
+  const auto transferred = must(kit->transfer_ownership(alice, acme.id, bob.id), "transfer");
+  std::cout << "Alice transferred ownership to Bob (Alice is now an admin), commit "
+            << transferred.commit_token << '\n';
   must(kit->leave_organization(carol, acme.id), "Carol leaves");
   std::cout << "Carol left\n\n";
 

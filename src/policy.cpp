@@ -209,6 +209,24 @@ Result<PermissionPolicy> PolicyBuilder::build() const {
   if (policy.roles_.front().rank != policy.owner_role().rank) {
     return fail(Error::invalid("roles", "no role may outrank the owner role"));
   }
+  // Only the owner role manages owners: another role at the owner's rank that manages its
+  // peers could demote them.
+  for (std::size_t r = 0; r < roles_.size(); ++r) {
+    if (!roles_[r].owner && roles_[r].manages_peers &&
+        roles_[r].rank >= policy.owner_role().rank) {
+      return fail(Error::invalid(fmt::format("roles[{}].manages_peers", r),
+                                 fmt::format("role '{}' has the owner role's rank, so managing "
+                                             "its peers would let it manage owners; only the "
+                                             "owner role may",
+                                             roles_[r].name)));
+    }
+  }
+  // What only the owner role holds stays with it: no custom role or key gets it.
+  PermissionSet others;
+  for (const auto& role : policy.roles_) {
+    if (!role.owner) others |= role.permissions;
+  }
+  policy.owner_reserved_ = policy.owner_role().permissions & ~others;
 
   for (std::size_t i = 0; i < ownership_rules_.size(); ++i) {
     const auto field = fmt::format("ownership_rules[{}]", i);

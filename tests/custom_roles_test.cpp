@@ -68,8 +68,10 @@ TEST_CASE("a custom role never holds what its creator lacks", "[P6]") {
                 ErrorCode::permission_denied);  // ranks above the admin
   REQUIRE_ERROR(t.f.kit->create_role(t.member, t.org.id, Roles::role("x", 1, {})),
                 ErrorCode::permission_denied);  // no roles:manage
-  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id,
-                                  Roles::role("treasurer", 40, {"billing:manage"})));
+  // Not even the owner gives a custom role what only the owner role holds (R2).
+  REQUIRE_ERROR(t.f.kit->create_role(t.owner, t.org.id,
+                                     Roles::role("treasurer", 40, {"billing:manage"})),
+                ErrorCode::permission_denied);
   REQUIRE_OK(t.f.kit->create_role(t.admin, t.org.id, Roles::role("helper", 10, {"members:read"})));
   auto raise = t.f.kit->update_role(t.admin, t.org.id, "helper",
                                     CustomRoleUpdate{std::nullopt,

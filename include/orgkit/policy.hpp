@@ -191,6 +191,11 @@ class ORGKIT_EXPORT PermissionPolicy {
   /// Every permission as a set.
   [[nodiscard]] PermissionSet all_permissions() const;
 
+  /// The permissions the owner role holds and no other role of the policy does (standard:
+  /// org:delete, billing:manage, ownership:transfer). A custom role never holds them and an
+  /// API key never carries them, whatever was stored (R2).
+  [[nodiscard]] const PermissionSet& owner_reserved() const noexcept { return owner_reserved_; }
+
   /// Loads a policy from JSON text (the format is in README.md and examples/policies/).
   /// Errors are invalid_argument whose field is the JSON pointer of the offending value
   /// ("/roles/2/permissions/0") and whose message says why; unknown keys, unknown
@@ -244,6 +249,7 @@ class ORGKIT_EXPORT PermissionPolicy {
   std::vector<RoleDefinition> roles_;
   std::vector<OwnershipRule> ownership_rules_;
   std::size_t owner_index_ = 0;
+  PermissionSet owner_reserved_;
 };
 
 /// Builds and validates a PermissionPolicy.

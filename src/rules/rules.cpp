@@ -114,7 +114,7 @@ bool grants(const PermissionPolicy& policy, std::string_view role, bool custom,
   // The policy's role wins over a custom role of the same name, as in every lookup: the
   // check and the operations must agree on what a role is.
   if (const RoleDefinition* def = policy.find_role(role)) return PermissionPolicy::holds(*def, p);
-  return custom && p.index < max_permissions &&
+  return custom && p.index < max_permissions && !policy.owner_reserved().test(p.index) &&
          permission_set(policy, custom_permissions).test(p.index);
 }
 

@@ -60,8 +60,9 @@ Result<void> may_manage(const Invitation& inv);
 PermissionSet permission_set(const PermissionPolicy& policy, std::string_view names);
 
 /// Whether the role a member holds grants `p`: the policy's role of that name, else the
-/// organization's custom role with `custom_permissions`, else (a role that no longer
-/// exists) nothing. The check and the operations both decide through this.
+/// organization's custom role with `custom_permissions` (never an owner-reserved permission,
+/// R2), else (a role that no longer exists) nothing. The check and the operations both
+/// decide through this.
 bool grants(const PermissionPolicy& policy, std::string_view role, bool custom,
             std::string_view custom_permissions, Permission p);
 

@@ -115,7 +115,10 @@ Result<VerifiedApiKey> verify_api_key(Core& c, std::string_view presented) {
           "role", fmt::format("the key's role '{}' no longer exists", stored->key.role)));
     }
     for (std::size_t i = 0; i < c.policy.permission_names().size(); ++i) {
-      if (role->permissions.test(i)) out.permissions.push_back(c.policy.permission_names()[i]);
+      // A key is never the owner: what the owner role alone holds never reaches it.
+      if (role->permissions.test(i) && !c.policy.owner_reserved().test(i)) {
+        out.permissions.push_back(c.policy.permission_names()[i]);
+      }
     }
     out.tenant = std::move(stored->tenant);
     out.key = std::move(stored->key);

@@ -75,7 +75,7 @@ RoleDefinition custom_definition(const Core& s, const CustomRole& role) {
   def.rank = role.rank;
   std::string names;  // the stored form, so the check and the operations read it alike
   for (const auto& name : role.permissions) (names += name) += ' ';
-  def.permissions = rules::permission_set(s.policy, names);
+  def.permissions = rules::permission_set(s.policy, names) & ~s.policy.owner_reserved();
   return def;
 }
 

@@ -27,6 +27,11 @@ Result<std::vector<std::string>> grantable_permissions(const Core& s,
     if (!p) {
       return fail(Error::invalid(field, fmt::format("unknown permission '{}'", names[i])));
     }
+    if (s.policy.owner_reserved().test(p->index)) {
+      return fail(Error::denied(field, fmt::format("'{}' is reserved for the {} role; a custom "
+                                                   "role cannot hold it",
+                                                   names[i], s.policy.owner_role().name)));
+    }
     if (!PermissionPolicy::holds(actor_role, *p)) {
       return fail(Error::denied(field, fmt::format("role '{}' does not hold '{}', so it cannot "
                                                    "give it to a role",

@@ -1,0 +1,83 @@
+// Security regressions (issue 8): each case failed on 0.3's main.
+#include "support/test_support.hpp"
+
+using namespace orgkit;
+
+namespace {
+
+CustomRole role(const std::string& name, int rank, std::vector<std::string> perms) {
+  CustomRole r;
+  r.name = name;
+  r.rank = rank;
+  r.permissions = std::move(perms);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("owner-reserved permissions: no custom role holds them, no key carries them", "[R2][P6][P9]") {
+  test::Team t;
+  const auto& reserved = t.f.kit->policy().owner_reserved();
+  CHECK(reserved.count() == 3);  // standard: org:delete, billing:manage, ownership:transfer
+  for (const char* p : {"ownership:transfer", "org:delete", "billing:manage"}) {
+    INFO(p);
+    CHECK(reserved.test(t.f.kit->policy().permission(p)->index));
+    auto made = t.f.kit->create_role(t.owner, t.org.id, role("deputy", 60, {"members:read", p}));
+    REQUIRE_ERROR(made, ErrorCode::permission_denied);
+    CHECK(made.error().field == "permissions[1]");
+  }
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, role("deputy", 60, {"members:read"})));
+  auto widened = t.f.kit->update_role(t.owner, t.org.id, "deputy",
+                                      CustomRoleUpdate{std::nullopt, std::vector<std::string>{"org:delete"}});
+  REQUIRE_ERROR(widened, ErrorCode::permission_denied);
+
+  SECTION("a role stored with them before this rule grants none of them, and check agrees") {
+    {
+      auto tx = t.f.storage->begin_write(WriteScope{t.owner.tenant, {t.org.id}});
+      REQUIRE_OK(tx);
+      REQUIRE_OK((*tx)->insert_custom_role(
+          t.org.id, role("regent", 60, {"ownership:transfer", "org:delete", "billing:manage",
+                                        "members:read"})));
+      REQUIRE_OK((*tx)->commit());
+    }
+    const Actor regent = test::Fixture::user("regent");
+    t.f.add(t.owner, t.org.id, regent, "regent");
+    for (const char* p : {"ownership:transfer", "org:delete", "billing:manage"}) {
+      INFO(p);
+      auto may = t.f.kit->check(regent, t.org.id, p);
+      REQUIRE_OK(may);
+      CHECK_FALSE(*may);
+    }
+    auto reads = t.f.kit->check(regent, t.org.id, "members:read");
+    REQUIRE_OK(reads);
+    CHECK(*reads);
+    REQUIRE_ERROR(t.f.kit->delete_organization(regent, t.org.id), ErrorCode::permission_denied);
+    REQUIRE_ERROR(t.f.kit->transfer_ownership(regent, t.org.id, t.member.id),
+                  ErrorCode::permission_denied);
+    // A key with that role carries none of them either.
+    auto key = t.f.kit->create_api_key(t.owner, t.org.id, NewApiKey{"ops", "regent", std::nullopt});
+    REQUIRE_OK(key);
+    auto verified = t.f.kit->verify_api_key(key->secret);
+    REQUIRE_OK(verified);
+    CHECK(verified->permissions == std::vector<std::string>{"members:read"});
+    CHECK_FALSE(verified->allows("org:delete"));
+  }
+}
+
+TEST_CASE("policy files: only the owner role manages owners", "[R2][P4][P5]") {
+  const std::string file = R"({
+    "name": "sneaky",
+    "permissions": ["members:read", "members:update_role"],
+    "roles": [
+      {"name": "owner", "rank": 100, "owner": true, "manages_peers": true, "permissions": ["*"]},
+      {"name": "steward", "rank": 100, "manages_peers": true, "permissions": ["members:read", "members:update_role"]}
+    ]
+  })";
+  auto refused = PermissionPolicy::from_json(file);
+  REQUIRE_ERROR(refused, ErrorCode::invalid_argument);
+  CHECK(refused.error().field == "/roles/1/manages_peers");
+  // The same role without manages_peers is harmless (it manages lower ranks only).
+  std::string harmless = file;
+  harmless.replace(harmless.rfind("\"manages_peers\": true, "), 23, "");
+  REQUIRE_OK(PermissionPolicy::from_json(harmless));
+}
