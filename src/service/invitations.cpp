@@ -167,8 +167,10 @@ Result<Committed<IssuedInvitation>> invite(Core& c, const Actor& actor, OrgId or
       c, scope_of(actor, org),
       [&](Work& w) -> Result<IssuedInvitation> {
         StorageTransaction* tx = &w;
+        // Visibility first (R1): the role is looked up only in an organization the actor sees.
+        ORGKIT_TRY(ctx, inviting(c, *tx, actor, org, nullptr));
         ORGKIT_TRY(role, requested_role(c, *tx, org, "role", request.role));
-        ORGKIT_TRY(ctx, inviting(c, *tx, actor, org, role.get()));
+        ORGKIT_CHECK(may_invite_to(*ctx.access.role, *role));
         Invitation inv =
             email_invitation(actor, org, fields, role->name, c.clock->now(),
                              std::chrono::duration_cast<std::chrono::milliseconds>(expiry));
@@ -194,8 +196,9 @@ Result<Committed<IssuedInvitation>> create_invite_link(Core& c, const Actor& act
   return c.write<IssuedInvitation>(
       actor, scope_of(actor, org), [&](Work& w) -> Result<IssuedInvitation> {
         StorageTransaction* tx = &w;
+        ORGKIT_TRY(ctx, inviting(c, *tx, actor, org, nullptr));
         ORGKIT_TRY(role, requested_role(c, *tx, org, "role", role_name));
-        ORGKIT_TRY(ctx, inviting(c, *tx, actor, org, role.get()));
+        ORGKIT_CHECK(may_invite_to(*ctx.access.role, *role));
         ORGKIT_CHECK(ensure_seat(c, *tx, ctx.org, true));
         const Timestamp now = c.clock->now();
         Invitation inv;

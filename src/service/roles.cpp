@@ -64,12 +64,12 @@ Result<Committed<CustomRole>> create_role(Core& c, const Actor& actor, OrgId org
                                           const CustomRole& spec) {
   ORGKIT_CHECK(validate_actor(actor));
   ORGKIT_CHECK(validate::role_name("name", spec.name));
-  if (c.policy.find_role(spec.name) != nullptr) {
-    return fail(Error::exists("name", fmt::format("'{}' is a role of the policy", spec.name)));
-  }
   return c.write<CustomRole>(actor, scope_of(actor, org), [&](Work& w) -> Result<CustomRole> {
     StorageTransaction* tx = &w;
     ORGKIT_TRY(a, access(c, *tx, actor, org, permissions::roles_manage, "manage roles"));
+    if (c.policy.find_role(spec.name) != nullptr) {
+      return fail(Error::exists("name", fmt::format("'{}' is a role of the policy", spec.name)));
+    }
     ORGKIT_TRY(perms, grantable_permissions(c, *a.role, spec.permissions));
     // A role its creator could not manage afterwards would be a trap: below the creator's rank
     // (their own rank only for roles that manage peers), and never the owner's.
