@@ -81,3 +81,55 @@ TEST_CASE("policy files: only the owner role manages owners", "[R2][P4][P5]") {
   harmless.replace(harmless.rfind("\"manages_peers\": true, "), 23, "");
   REQUIRE_OK(PermissionPolicy::from_json(harmless));
 }
+
+TEST_CASE("an invitation lapses when its sender may no longer grant its role", "[R3][I2][I5]") {
+  test::Team t;
+  const Actor invitee = test::Fixture::user("newcomer");
+  InviteRequest as_admin;
+  as_admin.email = invitee.email;
+  as_admin.role = "admin";
+
+  SECTION("the sender was demoted: revoked, with the reason, and nobody joins") {
+    auto inv = t.f.kit->invite(t.admin, t.org.id, as_admin);
+    REQUIRE_OK(inv);
+    REQUIRE_OK(t.f.kit->change_member_role(t.owner, t.org.id, t.admin.id, "viewer"));
+    auto accepted = t.f.kit->accept_invitation(invitee, inv->token);
+    REQUIRE_ERROR(accepted, ErrorCode::revoked);
+    CHECK(accepted.error().field == "token");
+    CHECK(accepted.error().message.find("may no longer invite to the role 'admin'") !=
+          std::string::npos);
+    REQUIRE_ERROR(t.f.kit->get_membership(invitee, t.org.id, invitee.id), ErrorCode::not_found);
+    // The revocation is committed: the history shows it, and the token stays dead.
+    InvitationQuery q;
+    auto list = t.f.kit->list_invitations(t.owner, t.org.id, q);
+    REQUIRE_OK(list);
+    REQUIRE_FALSE(list->items.empty());
+    CHECK(list->items[0].state == InvitationState::revoked);
+    CHECK(t.f.actions(t.owner, t.org.id)[0] == "invitation.revoked");
+    REQUIRE_ERROR(t.f.kit->accept_invitation(invitee, inv->token), ErrorCode::revoked);
+  }
+  SECTION("the sender of a link was removed") {
+    auto link = t.f.kit->create_invite_link(t.admin, t.org.id, "member", LinkExpiry::one_day);
+    REQUIRE_OK(link);
+    REQUIRE_OK(t.f.kit->remove_member(t.owner, t.org.id, t.admin.id));
+    auto accepted = t.f.kit->accept_invitation(invitee, link->token);
+    REQUIRE_ERROR(accepted, ErrorCode::revoked);
+    CHECK(accepted.error().message.find("no longer a member") != std::string::npos);
+  }
+  SECTION("a sender who keeps the authority: the invitation works") {
+    InviteRequest as_member = as_admin;
+    as_member.role = "member";
+    auto inv = t.f.kit->invite(t.admin, t.org.id, as_member);
+    REQUIRE_OK(inv);
+    // Demoted from owner to admin would not matter: admins still invite members.
+    REQUIRE_OK(t.f.kit->accept_invitation(invitee, inv->token));
+  }
+  SECTION("a tenant administrator's invitation keeps its authority") {
+    auto inv = t.f.kit->invite(Actor::tenant_admin(t.owner.tenant, "ops-1"), t.org.id, as_admin);
+    REQUIRE_OK(inv);
+    CHECK(inv->invitation.invited_by_kind == PrincipalKind::tenant_admin);
+    auto accepted = t.f.kit->accept_invitation(invitee, inv->token);
+    REQUIRE_OK(accepted);
+    CHECK(accepted->membership.role == "admin");
+  }
+}

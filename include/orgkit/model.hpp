@@ -164,6 +164,7 @@ struct Invitation {
   std::string message;
   InvitationState state = InvitationState::pending;
   UserId invited_by;
+  PrincipalKind invited_by_kind = PrincipalKind::member;  ///< What `invited_by` is (U3).
   Timestamp created_at;
   Timestamp expires_at;
   std::optional<UserId> closed_by;    ///< Who accepted, declined or revoked it.

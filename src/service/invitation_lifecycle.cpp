@@ -58,6 +58,26 @@ Result<OrgId> invitation_org(Core& c, const Actor& invitee, std::string_view tok
   return found->invitation.org;
 }
 
+// R3: why the invitation's sender may no longer grant its role, if so. Invitations from a
+// tenant administrator or the host keep their authority.
+Result<std::optional<std::string>> inviter_lost_authority(Core& c, StorageTransaction& tx,
+                                                          const Organization& org,
+                                                          const Invitation& inv,
+                                                          const RoleDefinition& role) {
+  using Reason = std::optional<std::string>;
+  if (inv.invited_by_kind != PrincipalKind::member) return Reason();
+  ORGKIT_TRY(inviter, tx.find_membership(org.tenant, org.id, inv.invited_by));
+  if (!inviter) return Reason("the person who sent it is no longer a member");
+  ORGKIT_TRY(inviter_role, find_role(c, tx, org.id, inviter->role));
+  const auto invite = c.policy.permission(permissions::members_invite);
+  if (!inviter_role || !invite || !PermissionPolicy::holds(*inviter_role, *invite) ||
+      !PermissionPolicy::may_grant(*inviter_role, role)) {
+    return Reason(fmt::format("the person who sent it may no longer invite to the role '{}'",
+                              role.name));
+  }
+  return Reason();
+}
+
 Result<Committed<AcceptedInvitation>> accept_invitation(Core& c, const Actor& invitee,
                                                         std::string_view token) {
   ORGKIT_CHECK(validate_actor(invitee));
@@ -66,8 +86,12 @@ Result<Committed<AcceptedInvitation>> accept_invitation(Core& c, const Actor& in
   ORGKIT_TRY(display_name,
              validate::text("actor.display_name", invitee.display_name, validate::max_name_chars));
   ORGKIT_TRY(org_id, invitation_org(c, invitee, token));
-  return c.write<AcceptedInvitation>(
-      invitee, scope_of(invitee, org_id), [&](Work& w) -> Result<AcceptedInvitation> {
+  // Empty when the invitation lapsed instead (R3): that revocation is committed, and the
+  // invitee gets its reason as the error.
+  std::string lapsed;
+  auto accepted = c.write<std::optional<AcceptedInvitation>>(
+      invitee, scope_of(invitee, org_id),
+      [&](Work& w) -> Result<std::optional<AcceptedInvitation>> {
         StorageTransaction* tx = &w;
         ORGKIT_TRY(open, open_invitation(c, *tx, invitee, token));
         // An organization moved to a plan without invitations honours none that are pending (I7);
@@ -86,8 +110,21 @@ Result<Committed<AcceptedInvitation>> accept_invitation(Core& c, const Actor& in
           return fail(Error::exists("user_id", fmt::format("'{}' is already a member of {}",
                                                            invitee.id.value(), open.org.name)));
         }
-        ORGKIT_CHECK(ensure_seat(c, *tx, open.org, false));
         const Timestamp now = c.clock->now();
+        ORGKIT_TRY(reason, inviter_lost_authority(c, *tx, open.org, inv, *role));
+        if (reason) {
+          ORGKIT_TRY(closed, tx->close_invitation(inv.org, inv.id, InvitationState::revoked,
+                                                  invitee.id, now));
+          if (!closed) {
+            return fail(
+                Error{ErrorCode::already_used, "token", "this invitation has already been used"});
+          }
+          ORGKIT_CHECK(audit(c, *tx, invitee, inv.org, "invitation.revoked", audit_target(inv),
+                             {{"state", "pending", "revoked"}, {"reason", std::nullopt, *reason}}));
+          lapsed = std::move(*reason);
+          return std::optional<AcceptedInvitation>();
+        }
+        ORGKIT_CHECK(ensure_seat(c, *tx, open.org, false));
         // The conditional write keeps the token single-use even if two accepts raced past the
         // checks above (they cannot inside one IMMEDIATE transaction, but the rule is stated here).
         ORGKIT_TRY(closed, tx->close_invitation(inv.org, inv.id, InvitationState::accepted,
@@ -109,8 +146,18 @@ Result<Committed<AcceptedInvitation>> accept_invitation(Core& c, const Actor& in
         out.email_verified = inv.kind == InvitationKind::email;
         out.membership = std::move(m);
         out.invitation = std::move(inv);
-        return out;
+        return std::optional<AcceptedInvitation>(std::move(out));
       });
+  if (!accepted) return fail(std::move(accepted).error());
+  if (!accepted->has_value()) {
+    return fail(Error{ErrorCode::revoked, "token",
+                      fmt::format("this invitation was revoked because {}; ask for a new one",
+                                  lapsed)});
+  }
+  Committed<AcceptedInvitation> out;
+  static_cast<AcceptedInvitation&>(out) = std::move(**accepted);
+  out.commit_token = accepted->commit_token;
+  return out;
 }
 
 Result<Committed<Invitation>> decline_invitation(Core& c, const Actor& invitee,

@@ -140,6 +140,7 @@ Invitation email_invitation(const Actor& actor, OrgId org, EmailInvite fields,
   inv.department = std::move(fields.department);
   inv.message = std::move(fields.message);
   inv.invited_by = actor.id;
+  inv.invited_by_kind = actor.kind;
   inv.created_at = now;
   inv.expires_at = now + expiry;
   return inv;
@@ -206,6 +207,7 @@ Result<Committed<IssuedInvitation>> create_invite_link(Core& c, const Actor& act
         inv.kind = InvitationKind::link;
         inv.role = role->name;
         inv.invited_by = actor.id;
+        inv.invited_by_kind = actor.kind;
         inv.created_at = now;
         inv.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(duration);
         ORGKIT_TRY(id, tx->insert_invitation(actor.tenant, inv, "", token.hash));

@@ -13,8 +13,8 @@ Result<InvitationId> SqliteTransaction::insert_invitation(const TenantId& tenant
       [&]() -> Result<InvitationId> {
         auto& s = stmt(
             "INSERT INTO invitations (org_id, tenant, kind, email, email_key, role, department, "
-            "message, state, token_hash, invited_by, created_at, expires_at) "
-            "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12 "
+            "message, state, token_hash, invited_by, created_at, expires_at, invited_by_kind) "
+            "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12, ?13 "
             "WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1 AND tenant = ?2)");
         s.bind(1, inv.org.value());
         s.bind(2, tenant.value());
@@ -28,6 +28,7 @@ Result<InvitationId> SqliteTransaction::insert_invitation(const TenantId& tenant
         s.bind(10, inv.invited_by.value());
         s.bind(11, to_unix_ms(inv.created_at));
         s.bind(12, to_unix_ms(inv.expires_at));
+        s.bind(13, std::string(to_string(inv.invited_by_kind)));
         if (s.exec() == 0) return fail(not_in_tenant());
         return InvitationId((*lease_)->db.getLastInsertRowid());
       },
@@ -44,8 +45,8 @@ Result<std::optional<StoredInvitation>> SqliteTransaction::find_invitation_by_to
     if (!s.executeStep()) return std::optional<StoredInvitation>();
     StoredInvitation stored;
     stored.invitation = read_invitation(s);
-    stored.tenant = TenantId(s.getColumn(13).getString());
-    stored.token_hash = blob(s.getColumn(14));
+    stored.tenant = TenantId(s.getColumn(14).getString());
+    stored.token_hash = blob(s.getColumn(15));
     return std::optional<StoredInvitation>(std::move(stored));
   });
 }
@@ -84,7 +85,7 @@ Result<void> SqliteTransaction::reissue_invitation(OrgId org, InvitationId id,
       [&]() -> Result<void> {
         auto& s = stmt(
             "UPDATE invitations SET token_hash = ?, role = ?, department = ?, message = ?, "
-            "invited_by = ?, created_at = ?, expires_at = ? "
+            "invited_by = ?, created_at = ?, expires_at = ?, invited_by_kind = ? "
             "WHERE id = ? AND org_id = ? AND state = 'pending'");
         s.bind(1, token_hash.data(), static_cast<int>(token_hash.size()));
         s.bind(2, inv.role);
@@ -93,8 +94,9 @@ Result<void> SqliteTransaction::reissue_invitation(OrgId org, InvitationId id,
         s.bind(5, inv.invited_by.value());
         s.bind(6, to_unix_ms(inv.created_at));
         s.bind(7, to_unix_ms(inv.expires_at));
-        s.bind(8, id.value());
-        s.bind(9, org.value());
+        s.bind(8, std::string(to_string(inv.invited_by_kind)));
+        s.bind(9, id.value());
+        s.bind(10, org.value());
         if (s.exec() != 1) {
           return fail(Error::not_found("invitation_id", "no pending invitation with this id"));
         }

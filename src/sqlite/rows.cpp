@@ -53,6 +53,10 @@ Invitation read_invitation(SQLite::Statement& s) {
   i.expires_at = from_unix_ms(s.getColumn(10).getInt64());
   if (!s.getColumn(11).isNull()) i.closed_by = UserId(s.getColumn(11).getString());
   if (!s.getColumn(12).isNull()) i.closed_at = from_unix_ms(s.getColumn(12).getInt64());
+  const std::string kind = s.getColumn(13).getString();
+  i.invited_by_kind = kind == "host"           ? PrincipalKind::host
+                      : kind == "tenant_admin" ? PrincipalKind::tenant_admin
+                                               : PrincipalKind::member;
   return i;
 }
 

@@ -16,7 +16,7 @@ namespace orgkit::sqlite {
 // Invitation rows are read with these columns, in this order (read_invitation).
 #define ORGKIT_INVITATION_COLUMNS                                                       \
   "id, org_id, kind, email, role, department, message, state, invited_by, created_at, " \
-  "expires_at, closed_by, closed_at"
+  "expires_at, closed_by, closed_at, invited_by_kind"
 // API key rows are read with these columns, in this order (read_api_key).
 #define ORGKIT_API_KEY_COLUMNS                                                       \
   "id, org_id, name, role, prefix, created_by, created_at, expires_at, revoked_at, " \

@@ -144,7 +144,8 @@ CREATE INDEX api_keys_by_org ON api_keys (org_id, id);
 
 // Version 4: commit tokens and principals (issue 7). One row counts commits: each write
 // transaction that changed something bumps it before COMMIT, under SQLite's write lock, so
-// the counter's order is the commit order. Audit events record what kind of principal acted.
+// the counter's order is the commit order. Audit events and invitations record what kind of
+// principal acted.
 constexpr const char* schema_v4 = R"sql(
 CREATE TABLE commit_sequence (
   id       INTEGER PRIMARY KEY CHECK (id = 1),
@@ -152,6 +153,7 @@ CREATE TABLE commit_sequence (
 );
 INSERT INTO commit_sequence (id, sequence) VALUES (1, 0);
 ALTER TABLE audit_events ADD COLUMN actor_kind TEXT NOT NULL DEFAULT 'member';
+ALTER TABLE invitations ADD COLUMN invited_by_kind TEXT NOT NULL DEFAULT 'member';
 )sql";
 
 struct Migration {
