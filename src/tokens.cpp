@@ -70,6 +70,17 @@ Result<ApiKeyText> generate_api_key() {
   return k;
 }
 
+Result<std::string> random_hex(std::size_t bytes) {
+  if (!sodium_ready()) return fail(Error::storage_failure("libsodium failed to initialise"));
+  std::string raw(bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  std::string hex(bytes * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(raw.data()),
+                 raw.size());
+  hex.pop_back();
+  return hex;
+}
+
 std::string_view api_key_prefix(std::string_view text) {
   if (text.size() != key_length || text.substr(0, key_prefix.size()) != key_prefix ||
       text[key_prefix.size() + key_public_hex] != '_') {

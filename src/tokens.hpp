@@ -29,6 +29,9 @@ Result<ApiKeyText> generate_api_key();
 /// The prefix of a well-formed API key, or an empty view when `text` is malformed.
 std::string_view api_key_prefix(std::string_view text);
 
+/// `bytes` random bytes as lower-case hex (not a secret: e.g. a slug suffix).
+Result<std::string> random_hex(std::size_t bytes);
+
 /// Draws a new token. storage error only if libsodium cannot initialise.
 Result<Token> generate();
 

@@ -1,6 +1,8 @@
 // Security regressions (issue 8): each case failed on 0.3's main.
 #include "support/test_support.hpp"
 
+#include <regex>
+
 using namespace orgkit;
 
 namespace {
@@ -132,4 +134,56 @@ TEST_CASE("an invitation lapses when its sender may no longer grant its role", "
     REQUIRE_OK(accepted);
     CHECK(accepted->membership.role == "admin");
   }
+}
+
+TEST_CASE("slug squatting blocks nobody: a few candidates, then a random suffix", "[R4][O1][O2]") {
+  test::Fixture f;
+  const Actor squatter = test::Fixture::user("squatter");
+  for (const char* slug : {"john", "john-2", "john-3", "john-4", "john-5", "john-6", "john-7"}) {
+    NewOrganization spec;
+    spec.name = "Squat";
+    spec.slug = slug;
+    REQUIRE_OK(f.kit->create_organization(squatter, spec));
+  }
+  const std::regex random_suffix("john-[0-9a-f]{8}");
+  Actor john{UserId("u-john"), "john@example.com", "John"};
+  auto personal = f.kit->ensure_personal_organization(john);
+  REQUIRE_OK(personal);
+  CHECK(std::regex_match(personal->slug, random_suffix));
+  NewOrganization spec;
+  spec.name = "John";
+  auto another = f.kit->create_organization(Actor{UserId("u-john2"), "j2@example.com", "J"}, spec);
+  REQUIRE_OK(another);
+  CHECK(std::regex_match(another->slug, random_suffix));
+  CHECK(another->slug != personal->slug);
+}
+
+TEST_CASE("a user creates at most max_organizations_per_user organizations", "[R4][O1]") {
+  ServiceOptions options;
+  options.max_organizations_per_user = 2;
+  test::Fixture f(std::move(options));
+  const Actor alice = test::Fixture::user("alice");
+  const Organization first = f.org(alice, "One");
+  f.org(alice, "Two");
+  NewOrganization third;
+  third.name = "Three";
+  auto refused = f.kit->create_organization(alice, third);
+  REQUIRE_ERROR(refused, ErrorCode::limit_exceeded);
+  CHECK(refused.error().field == "max_organizations_per_user");
+  // The personal organization is always possible, and others are not limited by Alice.
+  REQUIRE_OK(f.kit->ensure_personal_organization(alice));
+  f.org(test::Fixture::user("bob"), "Three");
+  // Provisioning is not limited, and deleting one frees a slot.
+  NewOrganization provisioned;
+  provisioned.name = "For Alice";
+  provisioned.owner = NewOwner{alice.id, alice.email, "Alice"};
+  REQUIRE_OK(f.kit->create_organization(Actor::host(), provisioned));
+  REQUIRE_OK(f.kit->delete_organization(alice, first.id));
+  REQUIRE_OK(f.kit->create_organization(alice, third));
+
+  ServiceOptions bad;
+  bad.max_organizations_per_user = 0;
+  auto invalid = Service::validate_options(bad);
+  REQUIRE_ERROR(invalid, ErrorCode::invalid_argument);
+  CHECK(invalid.error().field == "max_organizations_per_user");
 }

@@ -98,6 +98,10 @@ struct ServiceOptions {
   /// How many times a mutation runs when it keeps losing races to concurrent changes of the
   /// same organization (ErrorCode::aborted), 1-20.
   int max_attempts = 5;
+  /// How many organizations (not counting the personal one) one user may have created and
+  /// still own in a tenant; past it create_organization is limit_exceeded (field
+  /// "max_organizations_per_user"). Tenant administrators and the host are not limited.
+  std::optional<std::int64_t> max_organizations_per_user = 1000;
 };
 
 class ORGKIT_EXPORT Service {

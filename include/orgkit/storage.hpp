@@ -321,6 +321,16 @@ class ORGKIT_EXPORT StorageTransaction {
     return fail(Error::unsupported("count_role_holders"));
   }
 
+  // --- added in 0.4 --------------------------------------------------------------------
+
+  /// How many organizations of `tenant` that are not personal `user` created and still
+  /// exist: one indexed count (it runs inside write transactions).
+  [[nodiscard]] virtual Result<std::int64_t> count_organizations_created_by(
+      const TenantId& tenant, const UserId& user) {
+    (void)tenant, (void)user;
+    return fail(Error::unsupported("count_organizations_created_by"));
+  }
+
   // --- API keys (added in 0.3) ---------------------------------------------------------
 
   /// Inserts a key (id ignored) with the hash of its secret; returns the new id.

@@ -60,6 +60,10 @@ class StorageTransactionWrapper : public StorageTransaction {
   Result<std::optional<OrgId>> personal_organization_of(const TenantId& tenant, const UserId& user) override {
     return target_->personal_organization_of(tenant, user);
   }
+  Result<std::int64_t> count_organizations_created_by(const TenantId& tenant,
+                                                      const UserId& user) override {
+    return target_->count_organizations_created_by(tenant, user);
+  }
   Result<void> insert_membership(const TenantId& tenant, const Membership& membership) override {
     return target_->insert_membership(tenant, membership);
   }

@@ -18,7 +18,8 @@ Core::Core(std::unique_ptr<Storage> storage_in, ServiceOptions options)
       plans(std::move(options.plans)),
       invitations(std::move(options.invitations)),
       on_sink_failure(std::move(options.on_sink_failure)),
-      max_attempts(options.max_attempts) {
+      max_attempts(options.max_attempts),
+      max_organizations_per_user(options.max_organizations_per_user) {
   // Tenant administrators and the host act above every role of the policy, with all of its
   // permissions; the invariants (an owner remains, personal organizations stay personal)
   // still bind them.

@@ -32,6 +32,7 @@ struct Core {
   std::vector<std::shared_ptr<EventSink>> sinks;  ///< The notifier first, then options.sinks.
   std::function<void(const SinkFailure&)> on_sink_failure;
   int max_attempts = 5;
+  std::optional<std::int64_t> max_organizations_per_user;
   RoleDefinition tenant_admin_role;  ///< How a tenant administrator acts (U3).
   RoleDefinition host_role;          ///< How the host acts (U3).
 

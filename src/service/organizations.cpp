@@ -6,6 +6,7 @@
 #include "service/core.hpp"
 #include "service/unit_of_work.hpp"
 #include "service/use_cases.hpp"
+#include "tokens.hpp"
 #include "validate.hpp"
 
 namespace orgkit::detail {
@@ -19,16 +20,28 @@ Result<void> plan_name(std::string_view plan) {
   return validate::role_name("plan", plan);
 }
 
-// A free slug for `base` in the tenant: base, base-2, base-3, ... (O1).
+// `base` shortened so that `suffix` fits, without a trailing hyphen.
+std::string with_suffix(const std::string& base, const std::string& suffix) {
+  std::string stem = base.substr(0, validate::max_slug - suffix.size());
+  while (!stem.empty() && stem.back() == '-') stem.pop_back();
+  return stem + suffix;
+}
+
+// A free slug for `base` in the tenant (O1): base, base-2 ... base-5, then a random suffix
+// (base-3f9a1c0e). A bounded number of lookups inside the write transaction, whatever others
+// took (R4): squatting john ... john-99999 no longer blocks every John.
 Result<std::string> free_slug(StorageTransaction& tx, const TenantId& tenant,
                               const std::string& base) {
   ORGKIT_TRY(taken, tx.slug_taken(tenant, base));
   if (!taken) return base;
-  for (int n = 2; n < 100000; ++n) {
-    const std::string suffix = fmt::format("-{}", n);
-    std::string stem = base.substr(0, validate::max_slug - suffix.size());
-    while (!stem.empty() && stem.back() == '-') stem.pop_back();
-    std::string candidate = stem + suffix;
+  for (int n = 2; n <= 5; ++n) {
+    std::string candidate = with_suffix(base, fmt::format("-{}", n));
+    ORGKIT_TRY(used, tx.slug_taken(tenant, candidate));
+    if (!used) return candidate;
+  }
+  for (int attempt = 0; attempt < 4; ++attempt) {  // 2^32 suffixes: a clash is rare, 4 rarer
+    ORGKIT_TRY(hex, tokens::random_hex(4));
+    std::string candidate = with_suffix(base, "-" + hex);
     ORGKIT_TRY(used, tx.slug_taken(tenant, candidate));
     if (!used) return candidate;
   }
@@ -109,6 +122,15 @@ Result<Committed<Organization>> create_organization(Core& c, const Actor& actor,
   return c.write<Organization>(actor, tenant_scope(actor), [&](Work& w) -> Result<Organization> {
     Organization org = prepared;
     StorageTransaction* tx = &w;
+    if (actor.is_member() && c.max_organizations_per_user) {
+      ORGKIT_TRY(created, tx->count_organizations_created_by(actor.tenant, actor.id));
+      if (created >= *c.max_organizations_per_user) {
+        return fail(Error::limit("max_organizations_per_user",
+                                 fmt::format("user '{}' has created {} organizations, the most "
+                                             "this service allows",
+                                             actor.id.value(), created)));
+      }
+    }
     if (!spec.slug.empty()) {
       ORGKIT_TRY(taken, tx->slug_taken(actor.tenant, spec.slug));
       if (taken) {

@@ -54,6 +54,9 @@ Result<void> Service::validate_options(const ServiceOptions& options) {
   if (inv.accept_url_base.empty()) {
     return fail(Error::invalid("invitations.accept_url_base", "must not be empty"));
   }
+  if (options.max_organizations_per_user && *options.max_organizations_per_user < 1) {
+    return fail(Error::invalid("max_organizations_per_user", "must be at least 1"));
+  }
   if (options.max_attempts < 1 || options.max_attempts > 20) {
     return fail(Error::invalid("max_attempts", "must be 1-20"));
   }

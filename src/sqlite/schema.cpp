@@ -154,6 +154,8 @@ CREATE TABLE commit_sequence (
 INSERT INTO commit_sequence (id, sequence) VALUES (1, 0);
 ALTER TABLE audit_events ADD COLUMN actor_kind TEXT NOT NULL DEFAULT 'member';
 ALTER TABLE invitations ADD COLUMN invited_by_kind TEXT NOT NULL DEFAULT 'member';
+-- The per-user creation limit counts a user's organizations inside the write transaction.
+CREATE INDEX organizations_by_creator ON organizations (tenant, created_by, personal);
 )sql";
 
 struct Migration {

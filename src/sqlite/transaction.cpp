@@ -146,6 +146,18 @@ Result<std::optional<OrgId>> SqliteTransaction::personal_organization_of(const T
   });
 }
 
+Result<std::int64_t> SqliteTransaction::count_organizations_created_by(const TenantId& tenant,
+                                                                      const UserId& user) {
+  return guarded("count organizations", [&]() -> Result<std::int64_t> {
+    auto& s = stmt(
+        "SELECT count(*) FROM organizations WHERE tenant = ? AND created_by = ? AND personal = 0");
+    s.bind(1, tenant.value());
+    s.bind(2, user.value());
+    (void)s.executeStep();
+    return s.getColumn(0).getInt64();
+  });
+}
+
 Result<void> SqliteTransaction::insert_membership(const TenantId& tenant, const Membership& m) {
   return guarded(
       "add member",

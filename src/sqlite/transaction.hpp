@@ -27,6 +27,8 @@ class SqliteTransaction final : public StorageTransaction {
                                                        const UserId& user) override;
   Result<std::optional<OrgId>> personal_organization_of(const TenantId& tenant,
                                                         const UserId& user) override;
+  Result<std::int64_t> count_organizations_created_by(const TenantId& tenant,
+                                                      const UserId& user) override;
   Result<void> insert_membership(const TenantId& tenant, const Membership& m) override;
   Result<std::optional<Membership>> find_membership(const TenantId& tenant, OrgId org,
                                                     const UserId& user) override;

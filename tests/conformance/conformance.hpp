@@ -33,6 +33,7 @@
 //   organizations_of                    3     organizations   creation order, role, active
 //                                                             false; keyed (tenant)
 //   personal_organization_of            1     organizations   nullopt non-personal; keyed
+//   count_organizations_created_by      1     organizations   non-personal only; keyed by tenant
 //   insert_membership                   4     memberships     already_exists(user_id);
 //                                                             not_found for a missing org
 //   find_membership                     3     memberships     nullopt; keyed (org, tenant)

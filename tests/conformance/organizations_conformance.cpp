@@ -282,3 +282,23 @@ TEST_CASE("personal_organization_of: the personal organization the user created 
   CHECK_FALSE(REQUIRE_VALUE(rtx->personal_organization_of(tenant_b(), UserId("erin"))).has_value());
   CHECK_FALSE(REQUIRE_VALUE(rtx->personal_organization_of(tenant_a(), UserId("bob"))).has_value());
 }
+
+TEST_CASE("count_organizations_created_by: the user's non-personal organizations in the tenant",
+          "[organizations][count_organizations_created_by][tenant]") {
+  auto s = seeded();
+  const UserId creator = org_spec("x").created_by;  // who seeded() created acme and globex as
+  {
+    auto rtx = begin_read(*s.storage);
+    CHECK(REQUIRE_VALUE(rtx->count_organizations_created_by(tenant_a(), creator)) == 2);
+    CHECK(REQUIRE_VALUE(rtx->count_organizations_created_by(tenant_b(), creator)) == 1);
+    CHECK(REQUIRE_VALUE(rtx->count_organizations_created_by(tenant_a(), UserId("nobody"))) == 0);
+  }
+  auto personal = org_spec("creator-personal");
+  personal.personal = true;
+  auto tx = begin_write(*s.storage, tenant_a(), {s.globex});
+  REQUIRE_VALUE(tx->insert_organization(personal));  // personal: not counted
+  REQUIRE_OK(tx->delete_organization(tenant_a(), s.globex));
+  commit(tx);
+  auto rtx = begin_read(*s.storage);
+  CHECK(REQUIRE_VALUE(rtx->count_organizations_created_by(tenant_a(), creator)) == 1);
+}
