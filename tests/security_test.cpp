@@ -187,3 +187,42 @@ TEST_CASE("a user creates at most max_organizations_per_user organizations", "[R
   REQUIRE_ERROR(invalid, ErrorCode::invalid_argument);
   CHECK(invalid.error().field == "max_organizations_per_user");
 }
+
+TEST_CASE("verify_api_key never waits for a writer", "[P9][E3]") {
+  // The store waits for a writer far longer than any test may run: if verifying waited for
+  // the lock to record the key's use, this test would hang until ctest's timeout kills it.
+  test::TempFile file("orgkit-verify");
+  SqliteOptions so;
+  so.path = file.path();
+  so.busy_timeout_ms = 1'000'000;
+  auto clock = std::make_shared<ManualClock>(from_unix_ms(1'700'000'000'000));
+  ServiceOptions options;
+  options.clock = clock;
+  auto kit = Service::open_sqlite(so, std::move(options));
+  REQUIRE_OK(kit);
+  const Actor owner = test::Fixture::user("owner");
+  NewOrganization spec;
+  spec.name = "Acme";
+  auto org = (*kit)->create_organization(owner, spec);
+  REQUIRE_OK(org);
+  auto key = (*kit)->create_api_key(owner, org->id, NewApiKey{"ci", "member", std::nullopt});
+  REQUIRE_OK(key);
+
+  auto other = open_sqlite(so);  // another connection, as another process would have
+  REQUIRE_OK(other);
+  auto held = (*other)->begin_write(WriteScope{owner.tenant, {}});
+  REQUIRE_OK(held);
+  auto verified = (*kit)->verify_api_key(key->secret);
+  REQUIRE_OK(verified);
+  CHECK_FALSE(verified->key.last_used_at.has_value());  // skipped, not waited for
+  held->reset();  // the writer lets go
+
+  clock->advance(std::chrono::minutes(2));
+  auto again = (*kit)->verify_api_key(key->secret);
+  REQUIRE_OK(again);
+  CHECK(again->key.last_used_at == std::optional<Timestamp>(clock->now()));
+  auto keys = (*kit)->list_api_keys(owner, org->id);
+  REQUIRE_OK(keys);
+  REQUIRE(keys->size() == 1);
+  CHECK(keys->front().last_used_at == std::optional<Timestamp>(clock->now()));
+}

@@ -70,6 +70,9 @@ struct WriteScope {
   /// share one are serialized. Empty for a transaction that only creates (a new
   /// organization) or changes per-user state.
   std::vector<OrgId> orgs;
+  /// false: do not wait for a conflicting writer; fail at once with unavailable instead.
+  /// For bookkeeping that must never delay its caller (an API key's last use).
+  bool wait = true;
 };
 
 /// An invitation as stored: with its tenant and the hash of its token.

@@ -127,7 +127,9 @@ Result<VerifiedApiKey> verify_api_key(Core& c, std::string_view presented) {
   // store delays the record, never the request.
   const Timestamp now = c.clock->now();
   if (!out.key.last_used_at || now - *out.key.last_used_at >= std::chrono::minutes(1)) {
-    if (auto tx = c.storage->begin_write(WriteScope{out.tenant, {out.key.org}})) {
+    // wait = false: a writer holding the lock means the record is skipped, never that the
+    // request waits (the next use within a minute records it).
+    if (auto tx = c.storage->begin_write(WriteScope{out.tenant, {out.key.org}, false})) {
       if ((*tx)->touch_api_key(out.key.org, out.key.id, now) && (*tx)->commit()) {
         out.key.last_used_at = now;
       }

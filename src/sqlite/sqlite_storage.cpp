@@ -13,7 +13,8 @@ namespace {
 class SqliteStorage final : public Storage {
  public:
   SqliteStorage(const std::string& path, int busy_timeout_ms, int max_connections, bool in_memory)
-      : pool_(path, busy_timeout_ms, max_connections, in_memory) {}
+      : pool_(path, busy_timeout_ms, max_connections, in_memory),
+        busy_timeout_ms_(busy_timeout_ms) {}
 
   Result<void> initialize() {
     return guarded("open database", [&]() -> Result<void> {
@@ -28,8 +29,7 @@ class SqliteStorage final : public Storage {
   // other, which keeps the contract for any scope. IMMEDIATE takes that lock now (waiting up
   // to the busy timeout), so a writer never fails half-way after it has read.
   Result<std::unique_ptr<StorageTransaction>> begin_write(const WriteScope& scope) override {
-    (void)scope;
-    return begin("BEGIN IMMEDIATE");
+    return begin("BEGIN IMMEDIATE", scope.wait);
   }
 
   Result<bool> member_access(const TenantId& tenant, OrgId org, const UserId& user,
@@ -64,15 +64,24 @@ class SqliteStorage final : public Storage {
   }
 
  private:
-  Result<std::unique_ptr<StorageTransaction>> begin(const char* sql) {
+  Result<std::unique_ptr<StorageTransaction>> begin(const char* sql, bool wait = true) {
     return guarded("begin transaction", [&]() -> Result<std::unique_ptr<StorageTransaction>> {
       auto lease = pool_.acquire();
+      if (!wait) {
+        // Ask for the lock once, without the busy handler, then wait as usual again.
+        sqlite3_busy_timeout(lease->db.getHandle(), 0);
+        const int rc = sqlite3_exec(lease->db.getHandle(), sql, nullptr, nullptr, nullptr);
+        sqlite3_busy_timeout(lease->db.getHandle(), busy_timeout_ms_);
+        if (rc != SQLITE_OK) throw SQLite::Exception(lease->db.getHandle(), rc);
+        return std::unique_ptr<StorageTransaction>(new SqliteTransaction(std::move(lease)));
+      }
       lease->db.exec(sql);
       return std::unique_ptr<StorageTransaction>(new SqliteTransaction(std::move(lease)));
     });
   }
 
   Pool pool_;
+  int busy_timeout_ms_;
 };
 
 }  // namespace
