@@ -33,7 +33,11 @@ TEST_CASE("invitations only on plans that allow them", "[I7]") {
   auto refused = f.kit->invite(owner, org.id, to("a@x.test"));
   REQUIRE_ERROR(refused, ErrorCode::permission_denied);
   CHECK(refused.error().field == "plan");
-  f.add(owner, org.id, admin, "admin");
+  // Nor may members add members on such a plan (001); the host still provisions.
+  auto added = f.kit->add_member(owner, org.id, {admin.id, admin.email, "", "admin"});
+  REQUIRE_ERROR(added, ErrorCode::permission_denied);
+  CHECK(added.error().field == "plan");
+  f.add(Actor::host(), org.id, admin, "admin");
   REQUIRE_ERROR(f.kit->set_plan(admin, org.id, "pro"), ErrorCode::permission_denied);  // billing
   REQUIRE_ERROR(f.kit->set_plan(owner, org.id, "platinum"), ErrorCode::not_found);
   auto pro = f.kit->set_plan(owner, org.id, "pro");

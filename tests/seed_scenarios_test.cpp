@@ -412,9 +412,15 @@ TEST_CASE("seed 001 (Mindee roles): admins cannot edit other admins, members onl
   CHECK(role_of(kit, owner, org, owner) == "owner");
   CHECK(role_of(kit, owner, org, member) == "member");
 
-  // The owner has full control: demotes, promotes and removes admins.
+  // The owner demotes and promotes admins, but "Remove Member: ... except for existing
+  // owners or admins (cannot be removed as per restrictions)": not even the owner removes an
+  // admin; demoted to member first, they can be.
   REQUIRE_OK(kit.change_member_role(owner, org, reviewer.id, "member"));
   REQUIRE_OK(kit.change_member_role(owner, org, reviewer.id, "admin"));
+  auto remove_admin = kit.remove_member(owner, org, reviewer.id);
+  REQUIRE_ERROR(remove_admin, ErrorCode::permission_denied);
+  CHECK(remove_admin.error().field == "user_id");
+  REQUIRE_OK(kit.change_member_role(owner, org, reviewer.id, "member"));
   REQUIRE_OK(kit.remove_member(owner, org, reviewer.id));
   // ... and admins remove members.
   const Actor temp = Fixture::user("temp");
@@ -458,7 +464,7 @@ TEST_CASE("seed 001 (Mindee roles): admins cannot edit other admins, members onl
 
   // Every change is audited; admins read the trail (A1).
   const auto actions = f.actions(admin, org);
-  CHECK(std::count(actions.begin(), actions.end(), "member.role_changed") == 3);
+  CHECK(std::count(actions.begin(), actions.end(), "member.role_changed") == 4);  // one more: the demotion before the removal
   CHECK(std::count(actions.begin(), actions.end(), "member.removed") == 2);
   CHECK(std::count(actions.begin(), actions.end(), "organization.plan_changed") == 1);
 }
@@ -516,6 +522,20 @@ TEST_CASE("seed 002 (Mindee accounts): personal accounts cannot invite, admin de
     auto r = kit.create_organization(owner, bad);
     REQUIRE_ERROR(r, ErrorCode::invalid_argument);
     CHECK(r.error().field == "alerting_email");
+  }
+
+  // "Select the role you want to give the member either Admin or member role": not owner,
+  // by invitation, by adding or by link; ownership moves only by transfer.
+  {
+    auto as_owner = kit.invite(owner, org, invitation("boss@example.com", "owner"));
+    REQUIRE_ERROR(as_owner, ErrorCode::permission_denied);
+    CHECK(as_owner.error().field == "role");
+    auto added = kit.add_member(owner, org, as_member(Fixture::user("boss"), "owner"));
+    REQUIRE_ERROR(added, ErrorCode::permission_denied);
+    CHECK(added.error().field == "role");
+    REQUIRE_ERROR(kit.create_invite_link(owner, org, "owner", LinkExpiry::one_day),
+                  ErrorCode::permission_denied);
+    REQUIRE_OK(kit.create_invite_link(owner, org, "admin", LinkExpiry::one_day));
   }
 
   // "Users can create multiple organizations ... switch from one organization to another."

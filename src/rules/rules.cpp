@@ -31,7 +31,7 @@ Result<void> seats_fit(const Plan* plan, std::int64_t taken, std::int64_t adding
 Result<void> invitations_allowed(const Plan* plan) {
   if (plan == nullptr || plan->invitations) return {};
   return fail(Error::denied("plan", fmt::format("plan '{}' does not include invitations; "
-                                                "upgrade the plan to invite members",
+                                                "upgrade the plan to add or invite members",
                                                 plan->name)));
 }
 

@@ -57,7 +57,10 @@ Result<Committed<Membership>> add_member(Core& c, const Actor& actor, OrgId org,
     ORGKIT_TRY(a, access(c, *tx, actor, org, permissions::members_add, "add members"));
     ORGKIT_TRY(role, requested_role(c, *tx, org, "role", member.role));
     ORGKIT_TRY(organization, organization(*tx, actor, org));
-    if (organization.personal) {
+    // A plan without invitations takes no new members from its members either (I7, 001); the
+  // host may still provision.
+  if (actor.kind != PrincipalKind::host) ORGKIT_CHECK(invitations_allowed(c, organization));
+  if (organization.personal) {
       return fail(Error::conflict("org_id",
                                   "a personal organization has exactly one member and "
                                   "accepts no members"));
