@@ -70,18 +70,17 @@ int main(int argc, char** argv) {
   orgkit::NewOrganization spec;
   spec.name = "Mixus Team";
   auto org = must(kit->create_organization(owner, spec), "create organization");
-  must(kit->add_member(owner, org.id, {admin.id, admin.email, admin.display_name, "admin"}),
-       "add admin");
-
-  // Free plans cannot invite (I7); the owner upgrades.
+  // Free plans cannot invite nor add members (I7); the owner upgrades.
   orgkit::InviteRequest invite;
   invite.email = "priya@company.com";
   invite.role = "member";
   invite.message = "Join us on the data team!";
-  if (auto r = kit->invite(admin, org.id, invite); !r) {
+  if (auto r = kit->invite(owner, org.id, invite); !r) {
     std::cout << "on the free plan: " << r.error() << "\n";
   }
   must(kit->set_plan(owner, org.id, "pro"), "upgrade plan");
+  must(kit->add_member(owner, org.id, {admin.id, admin.email, admin.display_name, "admin"}),
+       "add admin");
   std::cout << "upgraded " << org.slug << " to pro\n\n--- the message orgkit rendered ---\n";
 
   auto issued = must(kit->invite(admin, org.id, invite), "invite");
