@@ -144,6 +144,25 @@ PolicyBuilder& PolicyBuilder::ownership_rule(std::string_view own, std::string_v
   return *this;
 }
 
+PolicyBuilder PolicyBuilder::from(const PermissionPolicy& policy) {
+  PolicyBuilder b;
+  b.name_ = policy.name_;
+  b.names_ = policy.names_;
+  for (const RoleDefinition& role : policy.roles_) {
+    RoleSpec spec{role.name, role.rank, {}, role.owner, role.manages_peers};
+    for (std::size_t i = 0; i < policy.names_.size(); ++i) {
+      if (role.permissions.test(i)) spec.permissions.push_back(policy.names_[i]);
+    }
+    spec.manages = role.manages;
+    b.roles_.push_back(std::move(spec));
+  }
+  for (const OwnershipRule& rule : policy.ownership_rules_) {
+    b.ownership_rules_.emplace_back(policy.names_[rule.own.index], policy.names_[rule.all.index]);
+  }
+  b.rules_ = policy.rules_;
+  return b;
+}
+
 Result<PermissionPolicy> PolicyBuilder::build() const {
   PermissionPolicy policy;
   if (name_.empty() || name_.size() > 64) return fail(Error::invalid("name", "must be 1-64 characters"));

@@ -147,3 +147,36 @@ TEST_CASE("rank rule decisions", "[P4]") {
   CHECK(PermissionPolicy::may_manage(owner, owner));
   CHECK(PermissionPolicy::may_manage(owner, admin));
 }
+
+TEST_CASE("PolicyBuilder::from starts a variant from an existing policy", "[P3][P5]") {
+  const auto& standard = PermissionPolicy::standard();
+  // Unchanged, it builds the same policy back.
+  auto same = PolicyBuilder::from(standard).build();
+  REQUIRE_OK(same);
+  CHECK(same->to_json() == standard.to_json());
+  // A variant: one more permission, given to members.
+  auto b = PolicyBuilder::from(standard);
+  b.name("standard-plus").permission("reports:export");
+  for (auto& role : b.roles()) {
+    if (role.name == "member") role.permissions.push_back("reports:export");
+  }
+  auto plus = b.build();
+  REQUIRE_OK(plus);
+  CHECK(plus->name() == "standard-plus");
+  const auto exported = plus->permission("reports:export");
+  REQUIRE_OK(exported);
+  CHECK(PermissionPolicy::holds(*plus->find_role("member"), *exported));
+  CHECK_FALSE(PermissionPolicy::holds(*plus->find_role("viewer"), *exported));
+  CHECK(plus->owner_role().name == "owner");
+  CHECK(plus->ownership_rule_for(*plus->permission("resources:manage_own")) != nullptr);
+  // A policy loaded from a file carries its member rules over too.
+  auto file = PermissionPolicy::load(std::string(ORGKIT_POLICY_DIR) + "/002_mindee_accounts.json");
+  REQUIRE_OK(file);
+  auto again = PolicyBuilder::from(*file).build();
+  REQUIRE_OK(again);
+  CHECK(again->to_json() == file->to_json());
+  // Bad edits are still refused by build().
+  auto broken = PolicyBuilder::from(standard);
+  broken.roles().front().permissions.push_back("no:such");
+  REQUIRE_ERROR(broken.build(), ErrorCode::invalid_argument);
+}

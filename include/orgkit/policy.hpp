@@ -255,6 +255,15 @@ class ORGKIT_EXPORT PermissionPolicy {
 /// Builds and validates a PermissionPolicy.
 class ORGKIT_EXPORT PolicyBuilder {
  public:
+  /// A builder holding everything `policy` holds (name, permissions, roles, ownership and
+  /// member rules), to start a variant from it: change what differs, then build().
+  ///   auto b = orgkit::PolicyBuilder::from(orgkit::PermissionPolicy::standard());
+  ///   b.name("standard-plus").permission("reports:export");
+  [[nodiscard]] static PolicyBuilder from(const PermissionPolicy& policy);
+
+  /// The roles as they stand, to edit in place (e.g. give one a permission).
+  [[nodiscard]] std::vector<RoleSpec>& roles() { return roles_; }
+
   /// Declares permission names (e.g. "members:invite"): 1-64 chars of [a-z0-9_:.-].
   PolicyBuilder& permissions(std::initializer_list<std::string_view> names);
   PolicyBuilder& permission(std::string_view name);
