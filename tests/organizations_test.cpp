@@ -384,3 +384,26 @@ TEST_CASE("tenants: slugs unique per tenant, nothing visible across", "[O9]") {
   REQUIRE_ERROR(f.kit->create_organization(Fixture::user("alice", ""), named("Acme")),
                 ErrorCode::invalid_argument);
 }
+
+TEST_CASE("transfer_ownership leaves the previous owner the policy's next role", "[O8]") {
+  // A policy whose second role is not called "admin".
+  auto policy = test::standard_builder([](RoleSpec& r) {
+                  if (r.name == "admin") r.name = "lead";
+                  return true;
+                }).build();
+  REQUIRE_OK(policy);
+  ServiceOptions options;
+  options.policy = *policy;
+  Fixture f(std::move(options));
+  const Actor owner = Fixture::user("owner");
+  const Actor heir = Fixture::user("heir");
+  const Organization org = f.org(owner);
+  f.add(owner, org.id, heir, "member");
+  REQUIRE_OK(f.kit->transfer_ownership(owner, org.id, heir.id));
+  CHECK(f.kit->get_membership(heir, org.id, owner.id)->role == "lead");
+  CHECK(f.kit->get_membership(heir, org.id, heir.id)->role == "owner");
+  // Naming a role still works, and an unknown one is refused.
+  REQUIRE_ERROR(f.kit->transfer_ownership(heir, org.id, owner.id, "admin"), ErrorCode::not_found);
+  REQUIRE_OK(f.kit->transfer_ownership(heir, org.id, owner.id, "member"));
+  CHECK(f.kit->get_membership(owner, org.id, heir.id)->role == "member");
+}

@@ -165,13 +165,14 @@ class ORGKIT_EXPORT Service {
   /// O7: the actor leaves. conflict for the last owner (transfer or delete first).
   [[nodiscard]] Result<Committed<void>> leave_organization(const Actor& actor, OrgId org);
 
-  /// O8: makes member `new_owner` an owner and gives the actor `previous_owner_role`
-  /// (default "admin": name another role under a policy without one; naming the owner role
-  /// keeps the actor an owner too). Only the owner role transfers, and only when the policy
-  /// gives it ownership:transfer (no other role may hold that permission).
+  /// O8: makes member `new_owner` an owner and gives the actor `previous_owner_role`; left
+  /// empty, the policy's highest-ranked role below the owner role ("admin" in the standard
+  /// policy). Naming the owner role keeps the actor an owner too. Only the owner role
+  /// transfers, and only when the policy gives it ownership:transfer (no other role may hold
+  /// that permission).
   [[nodiscard]] Result<Committed<void>> transfer_ownership(const Actor& actor, OrgId org,
                                                 const UserId& new_owner,
-                                                std::string_view previous_owner_role = "admin");
+                                                std::string_view previous_owner_role = {});
 
   // --- members -------------------------------------------------------------------------
 

@@ -359,6 +359,16 @@ Result<Committed<void>> transfer_ownership(Core& c, const Actor& actor, OrgId or
                                            std::string_view previous_owner_role) {
   ORGKIT_CHECK(validate_actor(actor));
   ORGKIT_CHECK(validate::host_id("new_owner", new_owner.value()));
+  if (previous_owner_role.empty()) {
+    // The policy's highest-ranked role below the owner's (roles() is highest first).
+    previous_owner_role = c.policy.owner_role().name;
+    for (const auto& role : c.policy.roles()) {
+      if (!role.owner) {
+        previous_owner_role = role.name;
+        break;
+      }
+    }
+  }
   ORGKIT_CHECK(validate::role_name("previous_owner_role", previous_owner_role));
   if (new_owner == actor.id) {
     return fail(Error::invalid("new_owner", "is the acting user; ownership goes to someone else"));
