@@ -1032,3 +1032,36 @@ TEST_CASE("seed 004 (mixus): viewer role, admins manage billing, shareable links
   REQUIRE_ERROR(bad_token, ErrorCode::invalid_argument);
   CHECK(bad_token.error().field == "token");
 }
+
+// Seed 004, "Role Assignment Conflicts ... Use bulk update tools for consistency": a bulk role
+// change and a bulk removal follow the document's policy row by row.
+TEST_CASE("seed 004 (mixus): bulk update tools keep roles consistent",
+          "[seed004][issue8][P4][A1]") {
+  const PermissionPolicy policy = load_policy("004_mixus.json");
+  Fixture f(options_for(policy, {plan("team", true)}, "team"));
+  Service& kit = *f.kit;
+  const Actor owner = Fixture::user("owner");
+  const Actor admin = Fixture::user("admin");
+  const OrgId org = f.org(owner, "mixus Team").id;
+  f.add(owner, org, admin, "admin");
+  std::vector<MemberRoleChange> changes;
+  for (const char* id : {"alice", "bob", "carol"}) {
+    f.add(owner, org, Fixture::user(id), "member");
+    changes.push_back({UserId(id), "viewer"});
+  }
+  changes.push_back({owner.id, "viewer"});  // an admin cannot touch the owner
+
+  auto changed = kit.change_member_roles(admin, org, changes);
+  REQUIRE_OK(changed);
+  CHECK(changed->applied == 3);
+  REQUIRE(changed->rows.back().error);
+  CHECK(changed->rows.back().error->code == ErrorCode::permission_denied);
+  CHECK_FALSE(allowed(kit, Fixture::user("bob"), org, "resources:create"));  // viewers only read
+
+  auto removed = kit.remove_members(admin, org, {UserId("alice"), UserId("bob")});
+  REQUIRE_OK(removed);
+  CHECK(removed->applied == 2);
+  auto left = kit.list_members(owner, org);
+  REQUIRE_OK(left);
+  CHECK(left->items.size() == 3);  // owner, admin, carol
+}

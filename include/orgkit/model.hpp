@@ -132,6 +132,26 @@ struct NewMember {
   std::string role;
 };
 
+/// One row of a bulk role change: who gets which role.
+struct MemberRoleChange {
+  UserId user;
+  std::string role;
+};
+
+/// The answer for one row of a bulk member operation, in the order the rows were given.
+struct BulkRowResult {
+  UserId user;
+  std::optional<Error> error;  ///< Why this row was refused; empty when it was applied.
+  [[nodiscard]] bool applied() const { return !error; }
+};
+
+/// The result of a bulk member operation: one entry per row, and the totals.
+struct BulkResult {
+  std::vector<BulkRowResult> rows;
+  std::size_t applied = 0;
+  std::size_t failed = 0;
+};
+
 /// One entry of "my organizations" (O3).
 struct MyOrganization {
   Organization organization;

@@ -192,6 +192,23 @@ class ORGKIT_EXPORT Service {
   /// if it would leave no owner. Removing oneself is leave_organization.
   [[nodiscard]] Result<Committed<void>> remove_member(const Actor& actor, OrgId org, const UserId& user);
 
+  /// Changes several members' roles at once (004's bulk update), in one transaction. Each row
+  /// follows every rule of change_member_role, in the order given, and sees the rows before it
+  /// (so demoting every owner is refused at the last one). A refused row changes nothing and
+  /// is answered in its BulkRowResult; the other rows go on. One audit event (and one
+  /// ChangeEvent) per changed member. The call itself fails, changing nothing, only when the
+  /// organization is not visible (not_found), the actor may not change roles at all
+  /// (permission_denied), the list is empty (invalid_argument, field "changes") or longer
+  /// than 1000 rows (limit_exceeded), or storage fails.
+  [[nodiscard]] Result<Committed<BulkResult>> change_member_roles(
+      const Actor& actor, OrgId org, const std::vector<MemberRoleChange>& changes);
+
+  /// Removes several members at once (004), in one transaction, with the rules of
+  /// remove_member per row (a row naming the actor is leaving) and the same answers as
+  /// change_member_roles (field "users").
+  [[nodiscard]] Result<Committed<BulkResult>> remove_members(const Actor& actor, OrgId org,
+                                                             const std::vector<UserId>& users);
+
   /// Members ordered by user id, a page at a time; needs members:read.
   [[nodiscard]] Result<Page<Membership>> list_members(const Actor& actor, OrgId org,
                                                       const MemberQuery& query = {});

@@ -114,6 +114,17 @@ Result<Access> access(Core& s, StorageTransaction& tx, const Actor& actor, OrgId
 Result<void> ensure_owner_remains(const Core& s, StorageTransaction& tx, OrgId org,
                                   const Membership& losing, std::string_view rule);
 
+/// Whether an error ends a whole unit of work (storage trouble, a lost race) rather than
+/// being the answer for one row of a bulk operation: such an error rolls everything back, and
+/// a lost race is retried whole.
+inline bool ends_unit_of_work(ErrorCode code) {
+  return code == ErrorCode::storage || code == ErrorCode::unavailable ||
+         code == ErrorCode::aborted || code == ErrorCode::not_supported;
+}
+
+/// O7: the actor leaves `org` inside `tx` (shared by leave_organization and bulk removal).
+Result<void> leave_step(Core& s, StorageTransaction& tx, const Actor& actor, OrgId org);
+
 /// O1: inserts `org` (setting its id), makes `owner` its owner and audits it as `actor`'s.
 Result<void> insert_with_owner(Core& s, StorageTransaction& tx, const Actor& actor,
                                const NewOwner& owner, Organization& org);

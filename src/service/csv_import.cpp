@@ -149,9 +149,7 @@ Result<Committed<CsvImportResult>> import_invitations_csv(Core& c, const Actor& 
               outbox.emplace_back(result.rows.size(), change);
             }
           } else {
-            const ErrorCode code = issued.error().code;
-            if (code == ErrorCode::storage || code == ErrorCode::unavailable ||
-                code == ErrorCode::not_supported) {
+            if (ends_unit_of_work(issued.error().code)) {
               return fail(std::move(issued).error());
             }
             row.outcome = CsvRowResult::Outcome::failed;

@@ -85,48 +85,128 @@ Result<Committed<Membership>> add_member(Core& c, const Actor& actor, OrgId org,
   });
 }
 
+namespace {
+
+// One role change inside `tx`, with every rule of change_member_role (P4, P5, O7's last
+// owner). Refusals come before any write, so a refused row of a bulk change writes nothing.
+Result<Membership> change_role_step(Core& c, StorageTransaction& tx, const Actor& actor,
+                                    OrgId org, const UserId& user, std::string_view role_name) {
+  ORGKIT_CHECK(validate::host_id("user_id", user.value()));
+  ORGKIT_CHECK(validate::role_name("role", role_name));
+  ORGKIT_TRY(a, access(c, tx, actor, org, permissions::members_update_role, "change member roles"));
+  ORGKIT_TRY(role, requested_role(c, tx, org, "role", role_name));
+  ORGKIT_TRY(target, tx.find_membership(actor.tenant, org, user));
+  if (!target) {
+    return fail(Error::not_found("user_id", fmt::format("'{}' is not a member", user.value())));
+  }
+  // A role that no longer exists ranks below everything, so it can be repaired.
+  ORGKIT_TRY(current, find_role(c, tx, org, target->role));
+  if (current && !PermissionPolicy::may_manage(*a.role, *current)) {
+    return fail(Error::denied("user_id", fmt::format("role '{}' may not change the role of '{}', "
+                                                     "who holds '{}' (only lower ranks)",
+                                                     a.role->name, user.value(), current->name)));
+  }
+  if (!PermissionPolicy::may_grant(*a.role, *role)) {
+    return fail(Error::denied("role", fmt::format("role '{}' may not grant '{}', which ranks "
+                                                  "above it",
+                                                  a.role->name, role->name)));
+  }
+  if (target->role == role->name) return std::move(*target);
+  if (!c.policy.role_change_allowed(target->role, role->name)) {
+    return fail(
+        Error::denied("role", fmt::format("the policy does not allow changing a role from "
+                                          "'{}' to '{}'; contact support",
+                                          target->role, role->name)));
+  }
+  if (role->name != c.policy.owner_role().name) {
+    ORGKIT_CHECK(ensure_owner_remains(c, tx, org, *target, "this role change"));
+  }
+  ORGKIT_CHECK(tx.update_membership_role(org, user, role->name));
+  ORGKIT_CHECK(audit(c, tx, actor, org, "member.role_changed", user.value(),
+                     {{"role", target->role, role->name}}));
+  target->role = role->name;
+  return std::move(*target);
+}
+
+// One removal inside `tx`, with every rule of remove_member; removing oneself is leaving.
+Result<void> remove_step(Core& c, StorageTransaction& tx, const Actor& actor, OrgId org,
+                         const UserId& user) {
+  ORGKIT_CHECK(validate::host_id("user_id", user.value()));
+  if (actor.is_member() && user == actor.id) return leave_step(c, tx, actor, org);
+  ORGKIT_TRY(a, access(c, tx, actor, org, permissions::members_remove, "remove members"));
+  ORGKIT_TRY(target, tx.find_membership(actor.tenant, org, user));
+  if (!target) {
+    return fail(Error::not_found("user_id", fmt::format("'{}' is not a member", user.value())));
+  }
+  ORGKIT_TRY(current, find_role(c, tx, org, target->role));
+  if (!c.policy.removal_allowed(target->role)) {
+    return fail(Error::denied("user_id", fmt::format("the policy does not allow removing a "
+                                                     "member who holds '{}'; contact "
+                                                     "support",
+                                                     target->role)));
+  }
+  if (current && !PermissionPolicy::may_manage(*a.role, *current)) {
+    return fail(Error::denied("user_id", fmt::format("role '{}' may not remove '{}', who holds "
+                                                     "'{}' (only lower ranks)",
+                                                     a.role->name, user.value(), current->name)));
+  }
+  ORGKIT_CHECK(ensure_owner_remains(c, tx, org, *target, "removing them"));
+  ORGKIT_CHECK(tx.delete_membership(org, user));
+  return audit(c, tx, actor, org, "member.removed", user.value(),
+               {{"role", target->role, std::nullopt}, {"email", target->email, std::nullopt}});
+}
+
+constexpr std::size_t max_bulk_rows = 1000;
+
+const UserId& user_of(const MemberRoleChange& row) { return row.user; }
+const UserId& user_of(const UserId& row) { return row; }
+
+// A bulk operation: the rows in order in one unit of work, each with the rules of the single
+// call and seeing the rows before it. A refused row is that row's answer; storage trouble or
+// a lost race ends (and rolls back, or retries) the whole call.
+template <class Row, class Step>
+Result<Committed<BulkResult>> bulk(Core& c, const Actor& actor, OrgId org,
+                                   const std::vector<Row>& rows, std::string_view field,
+                                   std::string_view permission, std::string_view what, Step step) {
+  ORGKIT_CHECK(validate_actor(actor));
+  if (rows.empty()) return fail(Error::invalid(std::string(field), "names no members"));
+  if (rows.size() > max_bulk_rows) {
+    return fail(Error::limit(std::string(field), fmt::format("{} rows; one call takes at most {}",
+                                                             rows.size(), max_bulk_rows)));
+  }
+  return c.write<BulkResult>(actor, scope_of(actor, org), [&](Work& w) -> Result<BulkResult> {
+    // Someone who cannot see the organization, or may not do this at all, learns nothing
+    // per row: the call fails as the single call would.
+    ORGKIT_TRY(a, access(c, w, actor, org, permission, what));
+    (void)a;
+    BulkResult result;
+    result.rows.reserve(rows.size());
+    for (const Row& row : rows) {
+      auto done = step(w, row);
+      BulkRowResult out;
+      out.user = user_of(row);
+      if (done) {
+        ++result.applied;
+      } else {
+        if (ends_unit_of_work(done.error().code)) return fail(std::move(done).error());
+        out.error = std::move(done).error();
+        ++result.failed;
+      }
+      result.rows.push_back(std::move(out));
+    }
+    return result;
+  });
+}
+
+}  // namespace
+
 Result<Committed<Membership>> change_member_role(Core& c, const Actor& actor, OrgId org,
                                                  const UserId& user, std::string_view role_name) {
   ORGKIT_CHECK(validate_actor(actor));
   ORGKIT_CHECK(validate::host_id("user_id", user.value()));
   ORGKIT_CHECK(validate::role_name("role", role_name));
-
-  return c.write<Membership>(actor, scope_of(actor, org), [&](Work& w) -> Result<Membership> {
-    StorageTransaction* tx = &w;
-    ORGKIT_TRY(a,
-               access(c, *tx, actor, org, permissions::members_update_role, "change member roles"));
-    ORGKIT_TRY(role, requested_role(c, *tx, org, "role", role_name));
-    ORGKIT_TRY(target, tx->find_membership(actor.tenant, org, user));
-    if (!target) {
-      return fail(Error::not_found("user_id", fmt::format("'{}' is not a member", user.value())));
-    }
-    // A role that no longer exists ranks below everything, so it can be repaired.
-    ORGKIT_TRY(current, find_role(c, *tx, org, target->role));
-    if (current && !PermissionPolicy::may_manage(*a.role, *current)) {
-      return fail(Error::denied("user_id", fmt::format("role '{}' may not change the role of '{}', "
-                                                       "who holds '{}' (only lower ranks)",
-                                                       a.role->name, user.value(), current->name)));
-    }
-    if (!PermissionPolicy::may_grant(*a.role, *role)) {
-      return fail(Error::denied("role", fmt::format("role '{}' may not grant '{}', which ranks "
-                                                    "above it",
-                                                    a.role->name, role->name)));
-    }
-    if (target->role == role->name) return std::move(*target);
-    if (!c.policy.role_change_allowed(target->role, role->name)) {
-      return fail(
-          Error::denied("role", fmt::format("the policy does not allow changing a role from "
-                                            "'{}' to '{}'; contact support",
-                                            target->role, role->name)));
-    }
-    if (role->name != c.policy.owner_role().name) {
-      ORGKIT_CHECK(ensure_owner_remains(c, *tx, org, *target, "this role change"));
-    }
-    ORGKIT_CHECK(tx->update_membership_role(org, user, role->name));
-    ORGKIT_CHECK(audit(c, *tx, actor, org, "member.role_changed", user.value(),
-                       {{"role", target->role, role->name}}));
-    target->role = role->name;
-    return std::move(*target);
+  return c.write<Membership>(actor, scope_of(actor, org), [&](Work& w) {
+    return change_role_step(c, w, actor, org, user, role_name);
   });
 }
 
@@ -134,33 +214,26 @@ Result<Committed<void>> remove_member(Core& c, const Actor& actor, OrgId org, co
   ORGKIT_CHECK(validate_actor(actor));
   ORGKIT_CHECK(validate::host_id("user_id", user.value()));
   if (actor.is_member() && user == actor.id) return leave_organization(c, actor, org);
+  return c.write<void>(actor, scope_of(actor, org),
+                       [&](Work& w) { return remove_step(c, w, actor, org, user); });
+}
 
-  return c.write<void>(actor, scope_of(actor, org), [&](Work& w) -> Result<void> {
-    StorageTransaction* tx = &w;
-    ORGKIT_TRY(a, access(c, *tx, actor, org, permissions::members_remove, "remove members"));
-    ORGKIT_TRY(target, tx->find_membership(actor.tenant, org, user));
-    if (!target) {
-      return fail(Error::not_found("user_id", fmt::format("'{}' is not a member", user.value())));
-    }
-    ORGKIT_TRY(current, find_role(c, *tx, org, target->role));
-    if (!c.policy.removal_allowed(target->role)) {
-      return fail(Error::denied("user_id", fmt::format("the policy does not allow removing a "
-                                                       "member who holds '{}'; contact "
-                                                       "support",
-                                                       target->role)));
-    }
-    if (current && !PermissionPolicy::may_manage(*a.role, *current)) {
-      return fail(Error::denied("user_id", fmt::format("role '{}' may not remove '{}', who holds "
-                                                       "'{}' (only lower ranks)",
-                                                       a.role->name, user.value(), current->name)));
-    }
-    ORGKIT_CHECK(ensure_owner_remains(c, *tx, org, *target, "removing them"));
-    ORGKIT_CHECK(tx->delete_membership(org, user));
-    ORGKIT_CHECK(
-        audit(c, *tx, actor, org, "member.removed", user.value(),
-              {{"role", target->role, std::nullopt}, {"email", target->email, std::nullopt}}));
-    return {};
-  });
+Result<Committed<BulkResult>> change_member_roles(Core& c, const Actor& actor, OrgId org,
+                                                  const std::vector<MemberRoleChange>& changes) {
+  return bulk(c, actor, org, changes, "changes", permissions::members_update_role,
+              "change member roles",
+              [&](StorageTransaction& tx, const MemberRoleChange& row) -> Result<void> {
+                auto changed = change_role_step(c, tx, actor, org, row.user, row.role);
+                return changed ? Result<void>{} : fail(std::move(changed).error());
+              });
+}
+
+Result<Committed<BulkResult>> remove_members(Core& c, const Actor& actor, OrgId org,
+                                             const std::vector<UserId>& users) {
+  return bulk(c, actor, org, users, "users", permissions::members_remove, "remove members",
+              [&](StorageTransaction& tx, const UserId& user) {
+                return remove_step(c, tx, actor, org, user);
+              });
 }
 
 Result<Page<Membership>> list_members(Core& c, const Actor& actor, OrgId org,

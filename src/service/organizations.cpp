@@ -331,27 +331,28 @@ Result<std::optional<OrgId>> active_organization(Core& c, const Actor& actor) {
   return m ? active : std::optional<OrgId>();
 }
 
+Result<void> leave_step(Core& c, StorageTransaction& tx, const Actor& actor, OrgId org) {
+  ORGKIT_CHECK(require_member(actor, "leave an organization"));
+  ORGKIT_TRY(m, actor_membership(tx, actor, org));
+  ORGKIT_CHECK(ensure_owner_remains(c, tx, org, m, "leaving"));
+  if (!c.policy.leaving_allowed(m.role)) {
+    return fail(Error::denied("role", fmt::format("the policy does not allow members who hold "
+                                                  "'{}' to leave on their own",
+                                                  m.role)));
+  }
+  ORGKIT_CHECK(tx.delete_membership(org, actor.id));
+  ORGKIT_TRY(active, tx.active_organization(actor.tenant, actor.id));
+  if (active && *active == org) {
+    ORGKIT_CHECK(tx.set_active_organization(actor.tenant, actor.id, std::nullopt));
+  }
+  return audit(c, tx, actor, org, "member.left", actor.id.value(), {{"role", m.role, std::nullopt}});
+}
+
 Result<Committed<void>> leave_organization(Core& c, const Actor& actor, OrgId org) {
   ORGKIT_CHECK(validate_actor(actor));
   ORGKIT_CHECK(require_member(actor, "leave an organization"));
-  return c.write<void>(actor, scope_of(actor, org), [&](Work& w) -> Result<void> {
-    StorageTransaction* tx = &w;
-    ORGKIT_TRY(m, actor_membership(*tx, actor, org));
-    ORGKIT_CHECK(ensure_owner_remains(c, *tx, org, m, "leaving"));
-    if (!c.policy.leaving_allowed(m.role)) {
-      return fail(Error::denied("role", fmt::format("the policy does not allow members who hold "
-                                                    "'{}' to leave on their own",
-                                                    m.role)));
-    }
-    ORGKIT_CHECK(tx->delete_membership(org, actor.id));
-    ORGKIT_TRY(active, tx->active_organization(actor.tenant, actor.id));
-    if (active && *active == org) {
-      ORGKIT_CHECK(tx->set_active_organization(actor.tenant, actor.id, std::nullopt));
-    }
-    ORGKIT_CHECK(audit(c, *tx, actor, org, "member.left", actor.id.value(),
-                       {{"role", m.role, std::nullopt}}));
-    return {};
-  });
+  return c.write<void>(actor, scope_of(actor, org),
+                       [&](Work& w) -> Result<void> { return leave_step(c, w, actor, org); });
 }
 
 Result<Committed<void>> transfer_ownership(Core& c, const Actor& actor, OrgId org,

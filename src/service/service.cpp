@@ -128,6 +128,16 @@ Result<Committed<void>> Service::remove_member(const Actor& actor, OrgId org, co
   return detail::remove_member(*core_, actor, org, user);
 }
 
+Result<Committed<BulkResult>> Service::change_member_roles(const Actor& actor, OrgId org,
+                                                          const std::vector<MemberRoleChange>& changes) {
+  return detail::change_member_roles(*core_, actor, org, changes);
+}
+
+Result<Committed<BulkResult>> Service::remove_members(const Actor& actor, OrgId org,
+                                                     const std::vector<UserId>& users) {
+  return detail::remove_members(*core_, actor, org, users);
+}
+
 Result<Page<Membership>> Service::list_members(const Actor& actor, OrgId org,
                                                const MemberQuery& query) {
   return detail::list_members(*core_, actor, org, query);
