@@ -378,6 +378,40 @@ class ORGKIT_EXPORT StorageTransaction {
   }
 };
 
+/// How a Service learns, without a round trip, whether what it cached about an organization
+/// may be out of date (C1, C2). A backend that can tell cheaply returns one from
+/// Storage::change_signal(); Service::check then answers repeated questions from a per-thread
+/// cache, and a backend without one is asked every time.
+///
+/// The contract, for every process that opens the same database through orgkit: each
+/// organization has a version that the backend advances *before* a commit that changed the
+/// organization becomes visible, and settles *after* it, before commit() returns. A commit
+/// whose scope names no organization advances every organization's version. So a reader that
+/// saw `org` settled at version V before it read, and sees `org` still at V later, knows that
+/// no commit changing `org` became visible in between.
+class ChangeSignal {
+ public:
+  virtual ~ChangeSignal() = default;
+
+  /// An organization's version: the database-wide part and the organization's own part.
+  struct Version {
+    std::uint64_t all = 0;
+    std::uint64_t org = 0;
+  };
+
+  /// `org`'s settled version, or nothing while a commit that may change it is in flight (then
+  /// nothing read now may be cached). Wait-free: no system call, no lock, no allocation.
+  [[nodiscard]] virtual std::optional<Version> settled(OrgId org) const noexcept = 0;
+
+  /// Whether no commit that may change `org` has begun since `org` was settled at `v`.
+  /// Wait-free, as settled().
+  [[nodiscard]] virtual bool unchanged(OrgId org, const Version& v) const noexcept = 0;
+
+  /// Whether the versions reflect every commit up to `token`: then an answer cached at a
+  /// version that is still unchanged is at least as fresh as `token`.
+  [[nodiscard]] virtual bool covers(const CommitToken& token) const noexcept = 0;
+};
+
 /// A store of organizations, memberships and audit events. Create one with a factory such
 /// as orgkit::open_sqlite and hand it to a Service.
 class ORGKIT_EXPORT Storage {
@@ -405,6 +439,10 @@ class ORGKIT_EXPORT Storage {
   /// allocate on the heap in the steady state: it is called for every request a host serves.
   [[nodiscard]] virtual Result<bool> member_access(const TenantId& tenant, OrgId org,
                                                    const UserId& user, MemberAccess& out) = 0;
+
+  /// The backend's change signal, if it has one (see ChangeSignal); it lives as long as the
+  /// storage. Without one (the default), every check reads the store.
+  [[nodiscard]] virtual const ChangeSignal* change_signal() const noexcept { return nullptr; }
 };
 
 }  // namespace orgkit

@@ -183,6 +183,7 @@ class StorageWrapper : public Storage {
   Result<bool> member_access(const TenantId& tenant, OrgId org, const UserId& user, MemberAccess& out) override {
     return target_->member_access(tenant, org, user, out);
   }
+  const ChangeSignal* change_signal() const noexcept override { return target_->change_signal(); }
 
  private:
   std::unique_ptr<Storage> target_;

@@ -118,4 +118,11 @@ bool grants(const PermissionPolicy& policy, std::string_view role, bool custom,
          permission_set(policy, custom_permissions).test(p.index);
 }
 
+PermissionSet granted(const PermissionPolicy& policy, std::string_view role, bool custom,
+                      std::string_view custom_permissions) {
+  if (const RoleDefinition* def = policy.find_role(role)) return def->permissions;
+  if (!custom) return {};
+  return permission_set(policy, custom_permissions) & ~policy.owner_reserved();
+}
+
 }  // namespace orgkit::rules

@@ -66,4 +66,9 @@ PermissionSet permission_set(const PermissionPolicy& policy, std::string_view na
 bool grants(const PermissionPolicy& policy, std::string_view role, bool custom,
             std::string_view custom_permissions, Permission p);
 
+/// Everything `grants` would say yes to, as one set: grants(..., p) is granted(...).test(p.index)
+/// for every permission p of the policy. What the check cache keeps per member.
+PermissionSet granted(const PermissionPolicy& policy, std::string_view role, bool custom,
+                      std::string_view custom_permissions);
+
 }  // namespace orgkit::rules

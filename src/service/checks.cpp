@@ -1,6 +1,7 @@
 // Permission checks (P2, P3, P7): one read of the member's access, no allocation.
 #include <fmt/format.h>
 
+#include "service/check_cache.hpp"
 #include "service/core.hpp"
 #include "service/use_cases.hpp"
 #include "rules/rules.hpp"
@@ -14,24 +15,60 @@ bool grants(const Core& s, const MemberAccess& access, Permission p) {
   return rules::grants(s.policy, access.role, access.custom, access.permissions, p);
 }
 
-Result<bool> check(Core& c, const Actor& actor, OrgId org, Permission permission) {
-  // Reused per thread so that a check does not allocate once the buffers have grown.
+namespace {
+
+bool grants(const CachedAccess& access, Permission p) {
+  return access.member && p.index < max_permissions && access.permissions.test(p.index);
+}
+
+// What the actor may do in `org`: from this thread's cache while the storage's change signal
+// says `org` is unchanged since the answer was read, else one read of the store (C1, C2).
+// `at_least`: an answer older than that commit is not good enough.
+Result<CachedAccess> access_of(Core& c, const Actor& actor, OrgId org,
+                               const CommitToken* at_least) {
+  const ChangeSignal* signal = c.change_signal;
+  CheckCache* cache = signal != nullptr && c.check_cache_capacity > 0
+                          ? &thread_check_cache(c.id, c.check_cache_capacity)
+                          : nullptr;
+  const bool fresh_enough = at_least == nullptr || (signal != nullptr && signal->covers(*at_least));
+  if (cache != nullptr && fresh_enough) {
+    if (auto hit = cache->find(actor.tenant.value(), org, actor.id.value(), *signal)) return *hit;
+  }
+  // The version is taken before the read, so a commit racing with it leaves the entry stale
+  // by version, never by content.
+  const auto version = cache != nullptr ? signal->settled(org) : std::nullopt;
+  // Reused per thread so that a miss does not allocate once the buffers have grown.
   thread_local MemberAccess access;
   auto found = c.storage->member_access(actor.tenant, org, actor.id, access);
   if (!found) return fail(std::move(found).error());
-  return *found && grants(c, access, permission);
+  CachedAccess out;
+  out.member = *found;
+  if (*found) out.permissions = rules::granted(c.policy, access.role, access.custom, access.permissions);
+  if (version) cache->put(actor.tenant.value(), org, actor.id.value(), *version, out);
+  return out;
+}
+
+}  // namespace
+
+Result<bool> check(Core& c, const Actor& actor, OrgId org, Permission permission,
+                   const CommitToken* at_least) {
+  auto access = access_of(c, actor, org, at_least);
+  if (!access) return fail(std::move(access).error());
+  return grants(*access, permission);
+}
+
+Result<bool> check(Core& c, const Actor& actor, OrgId org, Permission permission) {
+  return check(c, actor, org, permission, nullptr);
 }
 
 Result<bool> check(Core& c, const Actor& actor, OrgId org, Permission permission,
                    const UserId& resource_owner) {
   const OwnershipRule* rule = c.policy.ownership_rule_for(permission);
   if (rule == nullptr) return check(c, actor, org, permission);
-  thread_local MemberAccess access;
-  auto found = c.storage->member_access(actor.tenant, org, actor.id, access);
-  if (!found) return fail(std::move(found).error());
-  if (!*found) return false;
-  if (grants(c, access, rule->all)) return true;
-  return grants(c, access, rule->own) && resource_owner == actor.id;
+  auto access = access_of(c, actor, org, nullptr);
+  if (!access) return fail(std::move(access).error());
+  if (grants(*access, rule->all)) return true;
+  return grants(*access, rule->own) && resource_owner == actor.id;
 }
 
 Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view permission) {
@@ -45,6 +82,13 @@ Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view perm
   auto p = c.policy.permission(permission);
   if (!p) return fail(std::move(p).error());
   return check(c, actor, org, *p, resource_owner);
+}
+
+Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view permission,
+                   const CommitToken& at_least) {
+  auto p = c.policy.permission(permission);
+  if (!p) return fail(std::move(p).error());
+  return check(c, actor, org, *p, &at_least);
 }
 
 Result<bool> check(Core& c, const VerifiedApiKey& key, std::string_view permission) {

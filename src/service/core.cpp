@@ -1,4 +1,5 @@
 // The steps every use case shares: the principal's access, roles, plans and seats, audit.
+#include <atomic>
 #include <charconv>
 #include <limits>
 
@@ -10,6 +11,13 @@
 
 namespace orgkit::detail {
 
+namespace {
+std::uint64_t next_service_id() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+
 Core::Core(std::unique_ptr<Storage> storage_in, ServiceOptions options)
     : storage(std::move(storage_in)),
       policy(std::move(options.policy)),
@@ -19,7 +27,10 @@ Core::Core(std::unique_ptr<Storage> storage_in, ServiceOptions options)
       invitations(std::move(options.invitations)),
       on_sink_failure(std::move(options.on_sink_failure)),
       max_attempts(options.max_attempts),
-      max_organizations_per_user(options.max_organizations_per_user) {
+      max_organizations_per_user(options.max_organizations_per_user),
+      change_signal(storage->change_signal()),
+      check_cache_capacity(options.check_cache_capacity),
+      id(next_service_id()) {
   // Tenant administrators and the host act above every role of the policy, with all of its
   // permissions; the invariants (an owner remains, personal organizations stay personal)
   // still bind them.

@@ -35,6 +35,10 @@ struct Core {
   std::optional<std::int64_t> max_organizations_per_user;
   RoleDefinition tenant_admin_role;  ///< How a tenant administrator acts (U3).
   RoleDefinition host_role;          ///< How the host acts (U3).
+  /// Checks answer from a per-thread cache when the storage has a change signal (C1).
+  const ChangeSignal* change_signal = nullptr;
+  std::size_t check_cache_capacity = 0;  ///< Entries per thread; 0: no cache.
+  std::uint64_t id;  ///< Unique in the process: which thread caches belong to this Service.
 
   /// Runs one mutation as a unit of work (unit_of_work.hpp).
   template <class T, class Body>

@@ -60,6 +60,9 @@ Result<void> Service::validate_options(const ServiceOptions& options) {
   if (options.max_attempts < 1 || options.max_attempts > 20) {
     return fail(Error::invalid("max_attempts", "must be 1-20"));
   }
+  if (options.check_cache_capacity > (std::size_t{1} << 24)) {
+    return fail(Error::invalid("check_cache_capacity", "must be at most 16777216 entries"));
+  }
   if (inv.max_csv_rows < 1)
     return fail(Error::invalid("invitations.max_csv_rows", "must be at least 1"));
   return detail::check_templates(inv.templates);
@@ -241,6 +244,11 @@ Result<bool> Service::check(const Actor& actor, OrgId org, Permission permission
 Result<bool> Service::check(const Actor& actor, OrgId org, Permission permission,
                             const UserId& resource_owner) const {
   return detail::check(*core_, actor, org, permission, resource_owner);
+}
+
+Result<bool> Service::check(const Actor& actor, OrgId org, std::string_view permission,
+                            const CommitToken& at_least) const {
+  return detail::check(*core_, actor, org, permission, at_least);
 }
 
 Result<bool> Service::check(const Actor& actor, OrgId org, std::string_view permission) const {

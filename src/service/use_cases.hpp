@@ -92,6 +92,10 @@ Result<bool> check(Core& c, const Actor& actor, OrgId org, Permission permission
 Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view permission);
 Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view permission,
                    const UserId& resource_owner);
+Result<bool> check(Core& c, const Actor& actor, OrgId org, Permission permission,
+                   const CommitToken* at_least);
+Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view permission,
+                   const CommitToken& at_least);
 Result<bool> check(Core& c, const VerifiedApiKey& key, std::string_view permission);
 Result<void> authorize(Core& c, const Actor& actor, OrgId org, std::string_view permission);
 

@@ -16,20 +16,30 @@ class SqliteStorage final : public Storage {
       : pool_(path, busy_timeout_ms, max_connections, in_memory),
         busy_timeout_ms_(busy_timeout_ms) {}
 
-  Result<void> initialize() {
+  Result<void> initialize(const std::string& path, bool in_memory) {
     return guarded("open database", [&]() -> Result<void> {
       auto lease = pool_.acquire();
-      return sqlite::migrate(lease->db);
+      if (auto migrated = sqlite::migrate(lease->db); !migrated) return migrated;
+      signal_ = ShmChangeSignal::open(path, in_memory);
+      if (signal_) {
+        SQLite::Statement s(lease->db, "SELECT sequence FROM commit_sequence");
+        if (s.executeStep()) signal_->publish(static_cast<std::uint64_t>(s.getColumn(0).getInt64()));
+      }
+      return {};
     });
   }
 
-  Result<std::unique_ptr<StorageTransaction>> begin_read() override { return begin("BEGIN"); }
+  const ChangeSignal* change_signal() const noexcept override { return signal_.get(); }
+
+  Result<std::unique_ptr<StorageTransaction>> begin_read() override {
+    return begin("BEGIN", true, {}, false);
+  }
 
   // SQLite has one write lock per file, so every write transaction is serialized with every
   // other, which keeps the contract for any scope. IMMEDIATE takes that lock now (waiting up
   // to the busy timeout), so a writer never fails half-way after it has read.
   Result<std::unique_ptr<StorageTransaction>> begin_write(const WriteScope& scope) override {
-    return begin("BEGIN IMMEDIATE", scope.wait);
+    return begin("BEGIN IMMEDIATE", scope.wait, scope.orgs, true);
   }
 
   Result<bool> member_access(const TenantId& tenant, OrgId org, const UserId& user,
@@ -64,7 +74,9 @@ class SqliteStorage final : public Storage {
   }
 
  private:
-  Result<std::unique_ptr<StorageTransaction>> begin(const char* sql, bool wait = true) {
+  Result<std::unique_ptr<StorageTransaction>> begin(const char* sql, bool wait,
+                                                     const std::vector<OrgId>& scope,
+                                                     bool exclusive) {
     return guarded("begin transaction", [&]() -> Result<std::unique_ptr<StorageTransaction>> {
       auto lease = pool_.acquire();
       if (!wait) {
@@ -73,15 +85,18 @@ class SqliteStorage final : public Storage {
         const int rc = sqlite3_exec(lease->db.getHandle(), sql, nullptr, nullptr, nullptr);
         sqlite3_busy_timeout(lease->db.getHandle(), busy_timeout_ms_);
         if (rc != SQLITE_OK) throw SQLite::Exception(lease->db.getHandle(), rc);
-        return std::unique_ptr<StorageTransaction>(new SqliteTransaction(std::move(lease)));
+        return std::unique_ptr<StorageTransaction>(
+            new SqliteTransaction(std::move(lease), signal_.get(), scope, exclusive));
       }
       lease->db.exec(sql);
-      return std::unique_ptr<StorageTransaction>(new SqliteTransaction(std::move(lease)));
+      return std::unique_ptr<StorageTransaction>(
+          new SqliteTransaction(std::move(lease), signal_.get(), scope, exclusive));
     });
   }
 
   Pool pool_;
   int busy_timeout_ms_;
+  std::unique_ptr<ShmChangeSignal> signal_;  // null: no cache (the file could not be mapped)
 };
 
 }  // namespace
@@ -101,7 +116,7 @@ Result<std::unique_ptr<Storage>> open_sqlite(const SqliteOptions& options) {
   // An in-memory database lives inside one connection: share that one.
   auto storage = std::make_unique<sqlite::SqliteStorage>(
       options.path, options.busy_timeout_ms, in_memory ? 1 : options.max_connections, in_memory);
-  if (auto ok = storage->initialize(); !ok) return fail(ok.error());
+  if (auto ok = storage->initialize(options.path, in_memory); !ok) return fail(ok.error());
   return std::unique_ptr<Storage>(std::move(storage));
 }
 

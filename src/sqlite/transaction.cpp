@@ -11,12 +11,17 @@ SqliteTransaction::~SqliteTransaction() {
   }
 }
 
-SqliteTransaction::SqliteTransaction(Lease lease)
+SqliteTransaction::SqliteTransaction(Lease lease, ShmChangeSignal* signal, std::vector<OrgId> scope,
+                                     bool exclusive)
     : lease_(std::move(lease)),
-      changes_at_begin_(sqlite3_total_changes64((*lease_)->db.getHandle())) {}
+      changes_at_begin_(sqlite3_total_changes64((*lease_)->db.getHandle())),
+      signal_(signal),
+      scope_(std::move(scope)),
+      exclusive_(exclusive) {}
 
 Result<CommitToken> SqliteTransaction::commit() {
   if (!lease_) return fail(Error::storage_failure("commit: the transaction has ended"));
+  bool signalled = false;
   auto committed = guarded("commit", [&]() -> Result<CommitToken> {
     // A transaction that changed rows takes the next number; one that changed none reports
     // the number of the snapshot it read. The write lock makes the numbers commit-ordered.
@@ -26,11 +31,18 @@ Result<CommitToken> SqliteTransaction::commit() {
     if (!s.executeStep()) throw SQLite::Exception("the commit sequence is missing", SQLITE_CORRUPT);
     const auto sequence = static_cast<std::uint64_t>(s.getColumn(0).getInt64());
     (*lease_)->reset_all();
+    // Cached checks of the organizations written stop trusting themselves before the change
+    // becomes visible, and may cache again once it is (change_signal.hpp).
+    if (wrote && signal_ != nullptr) {
+      signal_->begin_commit(scope_, exclusive_);
+      signalled = true;
+    }
     (*lease_)->db.exec("COMMIT");
     return CommitToken(sequence);
   });
   // A failed COMMIT can leave the transaction open; never hand such a connection back.
   if (!committed) (void)(*lease_)->db.tryExec("ROLLBACK");
+  if (signalled) signal_->end_commit(scope_, committed ? committed->sequence() : 0);
   lease_.reset();  // the connection goes back to the pool now, not when this object dies
   return committed;
 }

@@ -9,13 +9,17 @@
 
 #include <orgkit/storage.hpp>
 
+#include "sqlite/change_signal.hpp"
 #include "sqlite/connection.hpp"
 
 namespace orgkit::sqlite {
 
 class SqliteTransaction final : public StorageTransaction {
  public:
-  explicit SqliteTransaction(Lease lease);
+  /// `signal` (may be null) is told about the commit of a transaction that wrote, for the
+  /// organizations of `scope` (all of them when empty); `exclusive`: begun IMMEDIATE.
+  SqliteTransaction(Lease lease, ShmChangeSignal* signal = nullptr, std::vector<OrgId> scope = {},
+                    bool exclusive = false);
   ~SqliteTransaction() override;
   Result<CommitToken> commit() override;
   Result<OrgId> insert_organization(const Organization& org) override;
@@ -110,6 +114,9 @@ class SqliteTransaction final : public StorageTransaction {
   std::map<std::string, std::string> read_metadata(OrgId id);
   std::optional<Lease> lease_;
   sqlite3_int64 changes_at_begin_;  // total_changes64 at begin: did this transaction write?
+  ShmChangeSignal* signal_;
+  std::vector<OrgId> scope_;
+  bool exclusive_;
 };
 
 }  // namespace orgkit::sqlite

@@ -106,9 +106,22 @@ using orgkit::Permission;
 using orgkit::Service;
 using orgkit::UserId;
 
+// Counts the check's reads of the store, to tell cache hits from reads.
+class counting_storage final : public orgkit::StorageWrapper {
+ public:
+  using StorageWrapper::StorageWrapper;
+  orgkit::Result<bool> member_access(const orgkit::TenantId& tenant, OrgId org,
+                                     const UserId& user, orgkit::MemberAccess& out) override {
+    ++reads;
+    return StorageWrapper::member_access(tenant, org, user, out);
+  }
+  long reads = 0;
+};
+
 struct check_setup {
   orgkit::test::TempFile file{"orgkit-check-alloc"};
   std::unique_ptr<Service> kit;
+  counting_storage* counter = nullptr;
   OrgId org;
   // Ids longer than the small-string buffer, so a copy of one would have to allocate.
   Actor owner = orgkit::test::Fixture::user("owner-with-a-rather-long-user-id");
@@ -117,8 +130,14 @@ struct check_setup {
   Actor viewer = orgkit::test::Fixture::user("viewer-with-a-rather-long-user-id");
   Actor stranger = orgkit::test::Fixture::user("stranger-with-a-rather-long-user-id");
 
-  check_setup() {
-    auto opened = Service::open_sqlite(file.path());
+  explicit check_setup(std::size_t cache_capacity) {
+    auto store = orgkit::open_sqlite(orgkit::SqliteOptions{file.path()});
+    REQUIRE_OK(store);
+    auto wrapped = std::make_unique<counting_storage>(std::move(*store));
+    counter = wrapped.get();
+    orgkit::ServiceOptions options;
+    options.check_cache_capacity = cache_capacity;
+    auto opened = Service::create(std::move(wrapped), std::move(options));
     REQUIRE_OK(opened);
     kit = std::move(*opened);
     orgkit::NewOrganization spec;
@@ -141,8 +160,11 @@ struct check_setup {
 
 }  // namespace
 
-TEST_CASE("P2: Service::check does not allocate in the steady state", "[P2][P7][check]") {
-  check_setup s;
+TEST_CASE("P2, C1: Service::check does not allocate in the steady state", "[P2][P7][C1][check]") {
+  // With the cache (C1) the steady state is all hits; without it, every check is a read.
+  const bool cached = GENERATE(true, false);
+  INFO((cached ? "with" : "without") << " the check cache");
+  check_setup s(cached ? 1024 : 0);
   const Permission invite = s.permission("members:invite");
   const Permission read = s.permission("resources:read");
   const Permission manage_own = s.permission("resources:manage_own");
@@ -181,9 +203,13 @@ TEST_CASE("P2: Service::check does not allocate in the steady state", "[P2][P7][
   REQUIRE(wrong == 0);
 
   constexpr int iterations = 112;  // x 9 checks: 1008 calls
+  const long reads_before = s.counter->reads;
   const long counted = allocations_during([&] {
     for (int i = 0; i < iterations; ++i) one_of_each();
   });
+  const long reads = s.counter->reads - reads_before;
+  // Hits read nothing; without the cache each of the 1008 checks reads once.
+  CHECK(reads == (cached ? 0 : iterations * 9));
   CHECK(failed == 0);
   CHECK(wrong == 0);
   INFO("heap allocations in " << iterations * 9 << " checks");

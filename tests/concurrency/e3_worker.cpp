@@ -9,6 +9,8 @@
 //   orgkit_e3_worker churn <db> <go_file> <name> <org_id> <actor> <threads> <users_per_thread>
 //   orgkit_e3_worker race  <db> <go_file> <name> <barrier_file> <actor> <action> <org_id>...
 //   orgkit_e3_worker accept <db> <go_file> <name> <barrier_file> <tokens_file> <user_prefix>
+//   orgkit_e3_worker fresh <db> <go_file> <name> <barrier_file> writer|reader <org_id> <owner>
+//                          <target> <rounds>
 //
 // churn: thread t adds its own users "<name>-t<t>-u<i>" as members, gives each a new role
 //   (odd i: admin, even i: viewer) and removes every third (i % 3 == 0), checking after each
@@ -31,6 +33,15 @@
 //   already_exists). already_used is the one expected failure (I9: the other process
 //   accepted it a moment earlier); anything else is status 1. Both workers meet at the
 //   barrier before every token, as in race.
+//
+// fresh (C2, never stale across processes): per round the writer grants `target`
+//   members:invite, both meet at the barrier, the reader checks it three times (the first
+//   fills its cache, the others are answered from it), both meet, the writer revokes it and
+//   returns, both meet, and the reader checks once more: that check started after the
+//   revocation's commit returned, so it must deny. The revocation rotates through a role
+//   change (to viewer), a removal, and dropping the permission from the custom role
+//   "inviter" that `target` holds. A last meeting ends the round. The reader counts its storage reads through a
+//   StorageWrapper and prints "stale_allows N stale_denies N checks N reads N".
 //
 // Every mode creates "<go_file>.ready-<name>" once its Service is open, then waits for the go
 // file, so that the test can release the work of both processes at the same moment.
@@ -325,6 +336,110 @@ int accept_tokens(int argc, char** argv) {
   return 0;
 }
 
+// --- fresh -------------------------------------------------------------------------------
+
+// Counts the permission check's reads of the store: checks minus reads were cache hits.
+class counting_storage final : public orgkit::StorageWrapper {
+ public:
+  using StorageWrapper::StorageWrapper;
+  orgkit::Result<bool> member_access(const orgkit::TenantId& tenant, OrgId org,
+                                     const UserId& user, orgkit::MemberAccess& out) override {
+    ++reads;
+    return StorageWrapper::member_access(tenant, org, user, out);
+  }
+  long reads = 0;  // one reader thread
+};
+
+int fresh(int argc, char** argv) {
+  if (argc != 11) return exit_usage;
+  const std::string db = argv[2], go_file = argv[3], name = argv[4];
+  shared_barrier barrier(argv[5]);
+  const std::string role = argv[6];
+  const OrgId org(std::stoll(argv[7]));
+  const Actor owner = actor_named(argv[8]), target = actor_named(argv[9]);
+  const int rounds = std::stoi(argv[10]);
+  if (!barrier.valid() || (role != "writer" && role != "reader") || rounds < 1) return exit_usage;
+
+  auto store = orgkit::open_sqlite(orgkit::SqliteOptions{db});
+  if (!store) {
+    std::cerr << "worker " << name << ": open: " << store.error() << '\n';
+    return exit_failed_operation;
+  }
+  auto counting = std::make_unique<counting_storage>(std::move(*store));
+  counting_storage* counter = counting.get();
+  auto kit = Service::create(std::move(counting));
+  if (!kit) {
+    std::cerr << "worker " << name << ": create: " << kit.error() << '\n';
+    return exit_failed_operation;
+  }
+  if (!wait_for_go(go_file, name)) return exit_no_go;
+
+  auto failed = [&](const std::string& what, const orgkit::Error& e) {
+    std::cerr << "worker " << name << ": " << what << ": " << e << '\n';
+    return exit_failed_operation;
+  };
+  if (role == "writer") {
+    bool member = true;
+    for (int i = 0; i < rounds; ++i) {
+      const int how = i % 3;
+      const std::string granted_role = how == 2 ? "inviter" : "admin";
+      if (!member) {
+        auto r = (*kit)->add_member(owner, org, {target.id, target.email, "", granted_role});
+        if (!r) return failed("add", r.error());
+      } else {
+        auto r = (*kit)->change_member_role(owner, org, target.id, granted_role);
+        if (!r) return failed("grant", r.error());
+      }
+      member = true;
+      if (how == 2) {
+        orgkit::CustomRoleUpdate u;
+        u.permissions = std::vector<std::string>{"members:read", "members:invite"};
+        auto r = (*kit)->update_role(owner, org, "inviter", u);
+        if (!r) return failed("grant through the role", r.error());
+      }
+      barrier.wait();  // granted
+      barrier.wait();  // the reader has cached it
+      if (how == 0) {
+        auto r = (*kit)->change_member_role(owner, org, target.id, "viewer");
+        if (!r) return failed("revoke by role", r.error());
+      } else if (how == 1) {
+        auto r = (*kit)->remove_member(owner, org, target.id);
+        if (!r) return failed("revoke by removal", r.error());
+        member = false;
+      } else {
+        orgkit::CustomRoleUpdate u;
+        u.permissions = std::vector<std::string>{"members:read"};
+        auto r = (*kit)->update_role(owner, org, "inviter", u);
+        if (!r) return failed("revoke through the role", r.error());
+      }
+      barrier.wait();  // revoked: the commit has returned
+      barrier.wait();  // the reader has checked: the next grant may begin
+    }
+    return 0;
+  }
+  long stale_allows = 0, stale_denies = 0, checks = 0;
+  for (int i = 0; i < rounds; ++i) {
+    barrier.wait();  // granted
+    for (int k = 0; k < 3; ++k) {
+      auto r = (*kit)->check(target, org, "members:invite");
+      ++checks;
+      if (!r) return failed("check", r.error());
+      if (!*r) ++stale_denies;
+    }
+    barrier.wait();
+    barrier.wait();  // revoked
+    auto r = (*kit)->check(target, org, "members:invite");
+    ++checks;
+    if (!r) return failed("check", r.error());
+    if (*r) ++stale_allows;
+    barrier.wait();
+  }
+  std::cout << "stale_allows " << stale_allows << " stale_denies " << stale_denies << " checks "
+            << checks << " reads " << counter->reads << '\n'
+            << std::flush;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -334,6 +449,7 @@ int main(int argc, char** argv) {
     if (mode == "churn") status = churn(argc, argv);
     if (mode == "race") status = race(argc, argv);
     if (mode == "accept") status = accept_tokens(argc, argv);
+    if (mode == "fresh") status = fresh(argc, argv);
   } catch (const std::exception& e) {  // std::stoll on a malformed argument
     std::cerr << "worker: " << e.what() << '\n';
     return exit_usage;

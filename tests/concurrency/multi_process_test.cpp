@@ -728,3 +728,44 @@ TEST_CASE("I9, E3: two processes accepting the same links at the same moment: on
     }
   }
 }
+
+TEST_CASE("C2: a revocation committed by another process is seen by the next cached check",
+          "[C1][C2][E3][issue9]") {
+  constexpr int rounds = 1200;
+  TempFile db("orgkit-fresh-proc");
+  auto kit = open_service(db);
+  const Actor owner = user("owner"), target = user("target");
+  orgkit::NewOrganization spec;
+  spec.name = "Fresh";
+  auto org = kit->create_organization(owner, spec);
+  REQUIRE_OK(org);
+  REQUIRE_OK(kit->add_member(owner, org->id, {target.id, target.email, "", "viewer"}));
+  orgkit::CustomRole inviter;
+  inviter.name = "inviter";
+  inviter.rank = 30;
+  inviter.permissions = {"members:read", "members:invite"};
+  REQUIRE_OK(kit->create_role(owner, org->id, inviter));
+
+  process_barrier barrier(db);
+  worker_pair workers(db);
+  const std::vector<std::string> common{std::to_string(org->id.value()), owner.id.value(),
+                                        target.id.value(), std::to_string(rounds)};
+  std::vector<std::string> writer{barrier.path(), "writer"}, reader{barrier.path(), "reader"};
+  writer.insert(writer.end(), common.begin(), common.end());
+  reader.insert(reader.end(), common.begin(), common.end());
+  workers.start("fresh", db.path(), "writer", writer);
+  workers.start("fresh", db.path(), "reader", reader);
+  workers.go();
+  workers.require_all_succeeded();
+
+  std::istringstream out(workers.get(1).output());
+  std::string word;
+  long stale_allows = -1, stale_denies = -1, checks = -1, reads = -1;
+  out >> word >> stale_allows >> word >> stale_denies >> word >> checks >> word >> reads;
+  INFO("reader printed: " << workers.get(1).output());
+  CHECK(stale_allows == 0);
+  CHECK(stale_denies == 0);
+  CHECK(checks == 4L * rounds);
+  // The cache was really in use: two of each round's three warm checks were hits.
+  CHECK(checks - reads >= 2L * rounds);
+}

@@ -22,7 +22,7 @@ TempFile::TempFile(const std::string& stem) {
 
 TempFile::~TempFile() {
   std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", "-orgkit-shm"}) {
     std::filesystem::remove(path_ + suffix, ec);
   }
 }

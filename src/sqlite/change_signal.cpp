@@ -1,0 +1,138 @@
+// ShmChangeSignal: see change_signal.hpp.
+#include "sqlite/change_signal.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <new>
+
+namespace orgkit::sqlite {
+namespace {
+
+constexpr std::uint64_t magic_value = 0x6f72676b69747368ULL;  // "orgkitsh"
+constexpr std::uint32_t layout_version = 1;
+
+// The pairs a commit of `orgs` touches, each once: its organizations' slots, or the
+// database-wide pair.
+template <class F>
+void for_each_pair(ShmChangeSignal::Shared& s, const std::vector<OrgId>& orgs,
+                   std::uint32_t (*slot_of)(OrgId), F&& f) {
+  if (orgs.empty()) {
+    f(s.all);
+    return;
+  }
+  std::vector<std::uint32_t> slots;
+  slots.reserve(orgs.size());
+  for (OrgId org : orgs) slots.push_back(slot_of(org));
+  std::sort(slots.begin(), slots.end());
+  slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+  for (auto i : slots) f(s.slot[i]);
+}
+
+}  // namespace
+
+std::unique_ptr<ShmChangeSignal> ShmChangeSignal::open(const std::string& db_path,
+                                                       bool in_memory) {
+  if (in_memory) {
+    auto* shared = new (std::nothrow) Shared();  // value-initialized: every counter is zero
+    if (shared == nullptr) return nullptr;
+    shared->magic = magic_value;
+    shared->layout = layout_version;
+    shared->slots = slot_count;
+    return std::unique_ptr<ShmChangeSignal>(new ShmChangeSignal(shared, 0));
+  }
+  const std::string path = db_path + "-orgkit-shm";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return nullptr;
+  struct stat st {};
+  const std::size_t size = sizeof(Shared);
+  // Every process grows the file to the same size, so a race between two openers is benign;
+  // the new bytes read as zero, which is a valid, settled state.
+  if (::fstat(fd, &st) != 0 ||
+      (static_cast<std::size_t>(st.st_size) < size && ::ftruncate(fd, static_cast<off_t>(size)) != 0)) {
+    ::close(fd);
+    return nullptr;
+  }
+  void* mapped = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (mapped == MAP_FAILED) return nullptr;
+  auto* shared = static_cast<Shared*>(mapped);
+  if (shared->magic == 0) {  // new: every opener writes the same header
+    shared->layout = layout_version;
+    shared->slots = slot_count;
+    shared->magic = magic_value;
+  }
+  if (shared->magic != magic_value || shared->layout != layout_version ||
+      shared->slots != slot_count) {
+    ::munmap(mapped, size);  // not ours, or another layout: do without a cache
+    return nullptr;
+  }
+  return std::unique_ptr<ShmChangeSignal>(new ShmChangeSignal(shared, size));
+}
+
+ShmChangeSignal::~ShmChangeSignal() {
+  if (mapped_ != 0) {
+    ::munmap(shared_, mapped_);
+  } else {
+    delete shared_;
+  }
+}
+
+std::uint32_t ShmChangeSignal::slot_of(OrgId org) noexcept {
+  // splitmix64's finalizer: consecutive ids spread over the slots.
+  auto x = static_cast<std::uint64_t>(org.value());
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return static_cast<std::uint32_t>(x & (slot_count - 1));
+}
+
+std::optional<ChangeSignal::Version> ShmChangeSignal::settled(OrgId org) const noexcept {
+  const Pair& one = shared_->slot[slot_of(org)];
+  // `ended` first: if `begun` is still equal afterwards, no commit was in flight in between.
+  const auto all_ended = shared_->all.ended.load(std::memory_order_acquire);
+  const auto one_ended = one.ended.load(std::memory_order_acquire);
+  if (shared_->all.begun.load(std::memory_order_acquire) != all_ended) return std::nullopt;
+  if (one.begun.load(std::memory_order_acquire) != one_ended) return std::nullopt;
+  return Version{all_ended, one_ended};
+}
+
+bool ShmChangeSignal::unchanged(OrgId org, const Version& v) const noexcept {
+  return shared_->all.begun.load(std::memory_order_acquire) == v.all &&
+         shared_->slot[slot_of(org)].begun.load(std::memory_order_acquire) == v.org;
+}
+
+bool ShmChangeSignal::covers(const CommitToken& token) const noexcept {
+  return token.sequence() <= shared_->published.load(std::memory_order_acquire);
+}
+
+void ShmChangeSignal::begin_commit(const std::vector<OrgId>& orgs, bool exclusive) noexcept {
+  for_each_pair(*shared_, orgs, &ShmChangeSignal::slot_of, [&](Pair& p) {
+    if (exclusive) {
+      // Nobody else can be inside a commit: a gap was left by a writer that died there.
+      const auto begun = p.begun.load(std::memory_order_acquire);
+      if (p.ended.load(std::memory_order_acquire) != begun) {
+        p.ended.store(begun, std::memory_order_release);
+      }
+    }
+    p.begun.fetch_add(1, std::memory_order_seq_cst);
+  });
+}
+
+void ShmChangeSignal::end_commit(const std::vector<OrgId>& orgs, std::uint64_t sequence) noexcept {
+  publish(sequence);
+  for_each_pair(*shared_, orgs, &ShmChangeSignal::slot_of,
+                [&](Pair& p) { p.ended.fetch_add(1, std::memory_order_seq_cst); });
+}
+
+void ShmChangeSignal::publish(std::uint64_t sequence) noexcept {
+  auto seen = shared_->published.load(std::memory_order_acquire);
+  while (seen < sequence &&
+         !shared_->published.compare_exchange_weak(seen, sequence, std::memory_order_acq_rel)) {
+  }
+}
+
+}  // namespace orgkit::sqlite
