@@ -56,25 +56,42 @@ struct Connection {
   SQLite::Statement& statement(const char* sql) {
     auto it = statements.find(sql);
     if (it == statements.end()) {
-      it = statements.emplace(sql, std::make_unique<SQLite::Statement>(db, sql)).first;
+      it = statements.emplace(sql, Cached{std::make_unique<SQLite::Statement>(db, sql)}).first;
     }
-    SQLite::Statement& s = *it->second;
+    Cached& c = it->second;
+    SQLite::Statement& s = *c.statement;
     // tryReset, not reset: after a failed step reset() rethrows that step's error.
     (void)s.tryReset();
     s.clearBindings();
+    if (!c.in_use) {
+      c.in_use = true;
+      in_use.push_back(&c);
+    }
     return s;
   }
 
-  // Resets every cached statement. A statement left mid-result (a lookup that read only its
-  // first row) keeps the connection's read snapshot open: the connection would go on seeing
-  // old data, including in check(), and SQLite would not call the busy handler for it, so
-  // its next writer would fail at once instead of waiting. Run before a transaction ends.
+  // Resets every statement used since the last reset. A statement left mid-result (a lookup
+  // that read only its first row) keeps the connection's read snapshot open: the connection
+  // would go on seeing old data, including in check(), and SQLite would not call the busy
+  // handler for it, so its next writer would fail at once instead of waiting. Run before a
+  // transaction ends and when the connection goes back to the pool. Only the statements
+  // used are reset: a check, which uses one, does not pay for the dozens a connection that
+  // served other operations has prepared.
   void reset_all() noexcept {
-    for (auto& entry : statements) (void)entry.second->tryReset();
+    for (Cached* c : in_use) {
+      (void)c->statement->tryReset();
+      c->in_use = false;
+    }
+    in_use.clear();
   }
 
+  struct Cached {
+    std::unique_ptr<SQLite::Statement> statement;
+    bool in_use = false;  // listed in `in_use`
+  };
   SQLite::Database db;
-  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements;
+  std::unordered_map<const char*, Cached> statements;  // stable addresses: node-based
+  std::vector<Cached*> in_use;
 };
 
 class Pool;

@@ -88,7 +88,7 @@ class SqliteStorage final : public Storage {
         return std::unique_ptr<StorageTransaction>(
             new SqliteTransaction(std::move(lease), signal_.get(), scope, exclusive));
       }
-      lease->db.exec(sql);
+      lease->statement(sql).exec();  // prepared once per connection
       return std::unique_ptr<StorageTransaction>(
           new SqliteTransaction(std::move(lease), signal_.get(), scope, exclusive));
     });

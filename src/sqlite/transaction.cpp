@@ -37,7 +37,7 @@ Result<CommitToken> SqliteTransaction::commit() {
       signal_->begin_commit(scope_, exclusive_);
       signalled = true;
     }
-    (*lease_)->db.exec("COMMIT");
+    (*lease_)->statement("COMMIT").exec();  // prepared once per connection
     return CommitToken(sequence);
   });
   // A failed COMMIT can leave the transaction open; never hand such a connection back.
