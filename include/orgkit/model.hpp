@@ -341,10 +341,19 @@ struct MemberQuery {
   int limit = 50;                   ///< 1-1000.
 };
 
-/// Which audit events to list (newest first).
+/// Which audit events to list (newest first). The filters that are set must all hold.
 struct AuditQuery {
-  std::string cursor;  ///< From a previous page; empty for the first.
-  int limit = 50;      ///< 1-1000.
+  /// Only this action, e.g. "member.role_changed" (the README lists them): 1-64 characters
+  /// of [a-z0-9_] in dot-separated words. An action no event has gives an empty list.
+  std::optional<std::string> action;
+  /// Only events about this target, exactly as recorded (a user id, an invited address as
+  /// typed, a slug, a role name, "okk_<prefix>"): 1-255 bytes, no control characters.
+  std::optional<std::string> target;
+  std::optional<Timestamp> since;  ///< Only events at or after this time.
+  std::optional<Timestamp> until;  ///< Only events before this time; after `since` if both.
+  /// From a previous page of the same query; empty for the first.
+  std::string cursor;
+  int limit = 50;  ///< 1-1000.
 };
 
 }  // namespace orgkit

@@ -358,6 +358,10 @@ class ORGKIT_EXPORT Service {
   // --- audit (A1) ----------------------------------------------------------------------
 
   /// The organization's audit events, newest first; needs audit:read (owners, admins).
+  /// AuditQuery narrows them to one action, one target and a time range [since, until),
+  /// all of which must hold; paging with a cursor continues the same query, and events
+  /// recorded between pages never repeat a row. Errors: invalid_argument (field "action",
+  /// "target", "until" when it is not after "since", "cursor", "limit").
   [[nodiscard]] Result<Page<AuditEvent>> list_audit_events(const Actor& actor, OrgId org,
                                                            const AuditQuery& query = {});
 
