@@ -34,8 +34,9 @@ Result<AuditFilter> audit_filter(const AuditQuery& query) {
   if (query.action) ORGKIT_CHECK(validate::audit_action("action", *query.action));
   if (query.target) ORGKIT_CHECK(validate::host_id("target", *query.target));
   if (query.since && query.until && !(*query.since < *query.until)) {
-    return fail(Error::invalid("until", "must be later than 'since' (the range includes its "
-                                        "start and excludes its end)"));
+    return fail(Error::invalid("until",
+                               "must be later than 'since' (the range includes its "
+                               "start and excludes its end)"));
   }
   return AuditFilter{before, query.action, query.target, query.since, query.until};
 }
