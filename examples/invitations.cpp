@@ -132,5 +132,20 @@ int main(int argc, char** argv) {
               << (inv.email.empty() ? "-" : inv.email) << " as " << inv.role << ": "
               << orgkit::to_string(inv.state) << '\n';
   }
+
+  // The member table (members, then people invited who have not joined yet), 5 rows a page.
+  std::cout << "\nmember table:\n";
+  orgkit::RosterQuery table;
+  table.limit = 5;
+  for (;;) {
+    auto page = must(kit->list_roster(admin, org.id, table), "member table");
+    for (const auto& row : page.items) {
+      std::cout << "  " << (row.display_name.empty() ? "-" : row.display_name) << " <"
+                << row.email << "> " << row.role << ": " << orgkit::to_string(row.status)
+                << '\n';
+    }
+    if (!page.next_cursor) break;
+    table.cursor = *page.next_cursor;
+  }
   return 0;
 }

@@ -103,5 +103,13 @@ int main(int argc, char** argv) {
     for (const auto& c : e.changes) std::cout << " [" << describe(c) << ']';
     std::cout << '\n';
   }
+
+  // The trail narrowed to one kind of change (any of action, target, since, until).
+  orgkit::AuditQuery additions;
+  additions.action = "member.added";
+  std::cout << "\nmembers added:\n";
+  for (const auto& e : must(kit->list_audit_events(bob, acme.id, additions), "filter").items) {
+    std::cout << "  " << e.target << " by " << e.actor << '\n';
+  }
   return 0;
 }

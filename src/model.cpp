@@ -30,4 +30,12 @@ std::string_view to_string(PrincipalKind kind) noexcept {
   return "member";
 }
 
+std::string_view to_string(RosterStatus status) noexcept {
+  switch (status) {
+    case RosterStatus::active: return "active";
+    case RosterStatus::pending: return "pending";
+  }
+  return "unknown";
+}
+
 }  // namespace orgkit

@@ -230,6 +230,27 @@ Result<void> role_name(std::string_view field, std::string_view name) {
   return {};
 }
 
+Result<void> audit_action(std::string_view field, std::string_view action) {
+  if (action.empty() || action.size() > 64) return fail(invalid(field, "must be 1-64 characters"));
+  bool word_start = true;
+  for (char c : action) {
+    if (c == '.') {
+      if (word_start) break;  // an empty word: leading, trailing or doubled dot
+      word_start = true;
+    } else if (is_lower_alnum(c) || c == '_') {
+      word_start = false;
+    } else {
+      word_start = true;
+      break;
+    }
+  }
+  if (word_start) {
+    return fail(invalid(field, "must be words of lowercase letters, digits and '_' separated by "
+                               "single dots, such as 'member.role_changed'"));
+  }
+  return {};
+}
+
 Result<void> permission_name(std::string_view field, std::string_view name) {
   if (name.empty() || name.size() > 64) return fail(invalid(field, "must be 1-64 characters"));
   for (char c : name) {

@@ -65,6 +65,10 @@ Result<void> role_name(std::string_view field, std::string_view name);
 /// A permission name: 1-64 of [a-z0-9_:.-].
 Result<void> permission_name(std::string_view field, std::string_view name);
 
+/// An audit action name such as "member.role_changed": 1-64 characters, words of
+/// [a-z0-9_] separated by single dots.
+Result<void> audit_action(std::string_view field, std::string_view action);
+
 /// A listing limit: 1-1000.
 Result<void> page_limit(std::string_view field, int limit);
 

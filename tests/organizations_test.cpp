@@ -243,7 +243,7 @@ TEST_CASE("delete: owner only, members go, the deletion's audit event stays", "[
 
   auto tx = f.storage->begin_read();
   REQUIRE_OK(tx);
-  auto events = (*tx)->list_audit_events(owner.tenant, org.id, std::nullopt, 100);
+  auto events = (*tx)->list_audit_events(owner.tenant, org.id, {}, 100);
   REQUIRE_OK(events);
   REQUIRE_FALSE(events->empty());
   CHECK(events->front().action == "organization.deleted");

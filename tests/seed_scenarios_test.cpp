@@ -469,6 +469,114 @@ TEST_CASE("seed 001 (Mindee roles): admins cannot edit other admins, members onl
   CHECK(std::count(actions.begin(), actions.end(), "organization.plan_changed") == 1);
 }
 
+// seeds/001, "Manage Team Members": the member table, with a row per member and per person
+// invited and not yet joined, found by email, and the trail of role updates.
+TEST_CASE("seed 001 (Mindee roles): the team members table shows name, email, role and status",
+          "[seed001][issue8][I4][I2][P3][A1]") {
+  const PermissionPolicy policy = load_policy("001_mindee_roles.json");
+  Fixture f(options_for(policy, {plan("free", false), plan("pro", true)}, "free"));
+  Service& kit = *f.kit;
+  const Actor owner = person("u-olivia", "olivia@mindee.example", "Olivia Owner");
+  const Actor admin = person("u-adam", "adam@mindee.example", "Adam Admin");
+  const Actor member = person("u-mia", "mia@mindee.example", "Mia Member");
+  NewOrganization spec;
+  spec.name = "Mindee Team";
+  auto created = kit.create_organization(owner, spec);
+  REQUIRE_OK(created);
+  const OrgId org = created->id;
+  REQUIRE_OK(kit.set_plan(owner, org, "pro"));
+  auto admin_invite = kit.invite(owner, org, invitation(admin.email, "admin"));
+  REQUIRE_OK(admin_invite);
+  REQUIRE_OK(kit.accept_invitation(admin, admin_invite->token));
+  REQUIRE_OK(kit.add_member(admin, org, as_member(member, "member")));
+  // "Invite Member: Use the Invite Member button to add a new user by email."
+  REQUIRE_OK(kit.invite(admin, org, invitation("Nina@Mindee.example", "member")));
+
+  // "The Team Members section lists all users who belong to your organization, along with
+  // their: Name & Email – displayed for clarity. Role – owner, admin or member. Status –
+  // shows as Active for members with access."
+  auto table = kit.list_roster(admin, org);
+  REQUIRE_OK(table);
+  std::vector<std::string> shown;
+  for (const auto& row : table->items) {
+    shown.push_back(row.display_name + " <" + row.email + "> " + row.role + " " +
+                    std::string(to_string(row.status)));
+  }
+  CHECK(shown == std::vector<std::string>{
+                     "Adam Admin <adam@mindee.example> admin active",
+                     "Mia Member <mia@mindee.example> member active",
+                     "Olivia Owner <olivia@mindee.example> owner active",
+                     " <Nina@Mindee.example> member pending",
+                 });
+  CHECK_FALSE(table->next_cursor);
+  // Two rows a page: the table pages across members and invitations alike.
+  RosterQuery two;
+  two.limit = 2;
+  std::vector<std::string> paged;
+  for (int n = 0; n < 5; ++n) {
+    auto page = kit.list_roster(owner, org, two);
+    REQUIRE_OK(page);
+    for (const auto& row : page->items) paged.push_back(row.email);
+    if (!page->next_cursor) break;
+    two.cursor = *page->next_cursor;
+  }
+  CHECK(paged == std::vector<std::string>{"adam@mindee.example", "mia@mindee.example",
+                                          "olivia@mindee.example", "Nina@Mindee.example"});
+  // Members "can only view/review executions": no member table for them, but they can find
+  // their own row.
+  REQUIRE_ERROR(kit.list_roster(member, org), ErrorCode::permission_denied);
+  REQUIRE_ERROR(kit.find_member_by_email(member, org, "adam@mindee.example"),
+                ErrorCode::permission_denied);
+  REQUIRE_OK(kit.find_member_by_email(member, org, "MIA@mindee.example"));
+
+  // Find a member by the email shown; an invitee is not a member until they join.
+  auto mia = kit.find_member_by_email(admin, org, " Mia@Mindee.Example ");
+  REQUIRE_OK(mia);
+  CHECK(mia->user == member.id);
+  auto nina = kit.find_member_by_email(admin, org, "nina@mindee.example");
+  REQUIRE_ERROR(nina, ErrorCode::not_found);
+  CHECK(nina.error().field == "email");
+  REQUIRE_ERROR(kit.find_member_by_email(admin, org, "nina"), ErrorCode::invalid_argument);
+
+  // "Update Role: If you are owner or admin, you can change a member’s role"; the trail,
+  // filtered to role changes of that member, shows who did it.
+  REQUIRE_OK(kit.change_member_role(admin, org, member.id, "admin"));
+  REQUIRE_OK(kit.change_member_role(owner, org, member.id, "member"));
+  AuditQuery role_changes;
+  role_changes.action = "member.role_changed";
+  role_changes.target = member.id.value();
+  auto trail = kit.list_audit_events(admin, org, role_changes);
+  REQUIRE_OK(trail);
+  REQUIRE(trail->items.size() == 2);
+  CHECK(trail->items[0].actor == owner.id);
+  CHECK(trail->items[1].actor == admin.id);
+  AuditQuery invites;
+  invites.action = "invitation.created";
+  auto invited = kit.list_audit_events(owner, org, invites);
+  REQUIRE_OK(invited);
+  CHECK(invited->items.size() == 2);  // Adam, then Nina
+  REQUIRE_ERROR(kit.list_audit_events(member, org, role_changes), ErrorCode::permission_denied);
+
+  // Once Nina joins, her row shows as Active.
+  const Actor nina_user = person("u-nina", "nina@mindee.example", "Nina New");
+  InvitationQuery pending;
+  pending.state = InvitationState::pending;
+  auto open = kit.list_invitations(admin, org, pending);
+  REQUIRE_OK(open);
+  REQUIRE(open->items.size() == 1);
+  auto resent = kit.resend_invitation(admin, org, open->items[0].id);
+  REQUIRE_OK(resent);
+  REQUIRE_OK(kit.accept_invitation(nina_user, resent->token));
+  auto after = kit.list_roster(admin, org);
+  REQUIRE_OK(after);
+  REQUIRE(after->items.size() == 4);
+  CHECK(std::all_of(after->items.begin(), after->items.end(),
+                    [](const RosterEntry& r) { return r.status == RosterStatus::active; }));
+  auto joined = kit.find_member_by_email(admin, org, "NINA@mindee.example");
+  REQUIRE_OK(joined);
+  CHECK(joined->user == nina_user.id);
+}
+
 // ---------------------------------------------------------------------------------------
 // seeds/002: Mindee accounts. Personal accounts cannot invite; organizations with legal and
 // contact details; member -> admin is the only self-service role change; admins are

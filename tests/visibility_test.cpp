@@ -44,6 +44,8 @@ std::vector<std::pair<std::string, Call>> operations() {
     return error_of(k.list_members(a, o, q));
   });
   add("get_membership", [=](Service& k, const Actor& a, OrgId o, const std::string&) { return error_of(k.get_membership(a, o, someone)); });
+  add("find_member_by_email", [](Service& k, const Actor& a, OrgId o, const std::string&) { return error_of(k.find_member_by_email(a, o, "member@example.com")); });
+  add("list_roster", [](Service& k, const Actor& a, OrgId o, const std::string&) { return error_of(k.list_roster(a, o)); });
   add("invite", [](Service& k, const Actor& a, OrgId o, const std::string& r) {
     InviteRequest q;
     q.email = "x@example.com";
@@ -76,6 +78,12 @@ std::vector<std::pair<std::string, Call>> operations() {
   add("list_api_keys", [](Service& k, const Actor& a, OrgId o, const std::string&) { return error_of(k.list_api_keys(a, o)); });
   add("revoke_api_key", [](Service& k, const Actor& a, OrgId o, const std::string&) { return error_of(k.revoke_api_key(a, o, ApiKeyId(1))); });
   add("list_audit_events", [](Service& k, const Actor& a, OrgId o, const std::string&) { return error_of(k.list_audit_events(a, o)); });
+  add("list_audit_events (filtered)", [](Service& k, const Actor& a, OrgId o, const std::string&) {
+    AuditQuery q;
+    q.action = "member.added";
+    q.target = "member";
+    return error_of(k.list_audit_events(a, o, q));
+  });
   add("authorize", [](Service& k, const Actor& a, OrgId o, const std::string&) { return error_of(k.authorize(a, o, "members:read")); });
   return ops;
 }

@@ -361,10 +361,49 @@ struct MemberQuery {
   int limit = 50;                   ///< 1-1000.
 };
 
-/// Which audit events to list (newest first).
-struct AuditQuery {
+/// Whether a row of the member table (Service::list_roster) is a member or an invitee.
+enum class RosterStatus {
+  active,   ///< A member, with access.
+  pending,  ///< Invited by email; the invitation is pending and not expired.
+};
+
+/// "active" or "pending".
+[[nodiscard]] ORGKIT_EXPORT std::string_view to_string(RosterStatus status) noexcept;
+inline std::string_view format_as(RosterStatus s) noexcept { return to_string(s); }
+
+/// One row of the member table: a member, or a person invited by email who has not answered
+/// yet (seed 001's "Name & Email", "Role", "Status").
+struct RosterEntry {
+  RosterStatus status = RosterStatus::active;
+  std::optional<UserId> user;  ///< Active rows: the member's user id.
+  std::string email;           ///< The member's email, or the invited address.
+  std::string display_name;    ///< Active rows; empty for pending rows (no account yet).
+  std::string role;            ///< The role held, or the role invited to.
+  Timestamp since;             ///< When the member joined, or when the invitation was (re)sent.
+  std::optional<Timestamp> expires_at;       ///< Pending rows: when the invitation expires.
+  std::optional<InvitationId> invitation;    ///< Pending rows: to resend or revoke it.
+};
+
+/// Which rows of the member table to list: members first (by user id), then pending email
+/// invitations (newest first).
+struct RosterQuery {
   std::string cursor;  ///< From a previous page; empty for the first.
   int limit = 50;      ///< 1-1000.
+};
+
+/// Which audit events to list (newest first). The filters that are set must all hold.
+struct AuditQuery {
+  /// Only this action, e.g. "member.role_changed" (the README lists them): 1-64 characters
+  /// of [a-z0-9_] in dot-separated words. An action no event has gives an empty list.
+  std::optional<std::string> action;
+  /// Only events about this target, exactly as recorded (a user id, an invited address as
+  /// typed, a slug, a role name, "okk_<prefix>"): 1-255 bytes, no control characters.
+  std::optional<std::string> target;
+  std::optional<Timestamp> since;  ///< Only events at or after this time.
+  std::optional<Timestamp> until;  ///< Only events before this time; after `since` if both.
+  /// From a previous page of the same query; empty for the first.
+  std::string cursor;
+  int limit = 50;  ///< 1-1000.
 };
 
 }  // namespace orgkit

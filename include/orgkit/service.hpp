@@ -221,6 +221,41 @@ class ORGKIT_EXPORT Service {
   [[nodiscard]] Result<Membership> get_membership(const Actor& actor, OrgId org,
                                                   const UserId& user);
 
+  /// The member whose email is `email`, compared as invitations compare it: trimmed and
+  /// case-insensitive (ASCII). Needs members:read (anyone may look up their own address).
+  /// Errors: invalid_argument (field "email") for a malformed address, not_found (field
+  /// "email") when no member has it; an invitee who has not accepted yet is not a member.
+  /// A member added directly (add_member) may share an address with another; then one of
+  /// them is returned.
+  [[nodiscard]] Result<Membership> find_member_by_email(const Actor& actor, OrgId org,
+                                                        std::string_view email);
+
+  /// The member table with its status column (seed 001): every member ("active"), ordered
+  /// by user id, then every person invited by email whose invitation is pending and not
+  /// expired ("pending"), newest invitation first, a page at a time; next_cursor continues
+  /// across the two. Shareable links are not listed (they name nobody): list_invitations
+  /// shows them. Needs members:read; the pending rows also need what list_invitations
+  /// needs (members:invite), and without it the table lists members only, as that actor's
+  /// list_members would (check(actor, org, "members:invite") tells a UI which it got).
+  /// A row that exists during the whole walk appears exactly once, whatever is added
+  /// between pages; a row that changes (an invitation accepted, a member removed) between
+  /// pages may appear as it was or as it became. Errors: invalid_argument (limit, cursor).
+  ///
+  /// Example:
+  ///   orgkit::RosterQuery q;
+  ///   q.limit = 20;
+  ///   for (;;) {
+  ///     auto page = kit->list_roster(admin, org, q);
+  ///     if (!page) break;  // report page.error()
+  ///     for (const auto& row : page->items) {
+  ///       // row.display_name, row.email, row.role, orgkit::to_string(row.status)
+  ///     }
+  ///     if (!page->next_cursor) break;
+  ///     q.cursor = *page->next_cursor;
+  ///   }
+  [[nodiscard]] Result<Page<RosterEntry>> list_roster(const Actor& actor, OrgId org,
+                                                      const RosterQuery& query = {});
+
   /// I7: moves the organization to another configured plan; needs billing:manage. A plan
   /// with fewer seats than the organization uses is refused (limit_exceeded).
   [[nodiscard]] Result<Committed<Organization>> set_plan(const Actor& actor, OrgId org,
@@ -391,6 +426,10 @@ class ORGKIT_EXPORT Service {
   // --- audit (A1) ----------------------------------------------------------------------
 
   /// The organization's audit events, newest first; needs audit:read (owners, admins).
+  /// AuditQuery narrows them to one action, one target and a time range [since, until),
+  /// all of which must hold; paging with a cursor continues the same query, and events
+  /// recorded between pages never repeat a row. Errors: invalid_argument (field "action",
+  /// "target", "until" when it is not after "since", "cursor", "limit").
   [[nodiscard]] Result<Page<AuditEvent>> list_audit_events(const Actor& actor, OrgId org,
                                                            const AuditQuery& query = {});
 

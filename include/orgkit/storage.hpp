@@ -44,7 +44,10 @@
 //
 // GROWING THE INTERFACE. Methods added after 0.1 (invitations in 0.2; custom roles and API
 // keys in 0.3) have a default body that returns ErrorCode::not_supported, so that existing
-// backends keep compiling; the Service needs all of them.
+// backends keep compiling; the Service needs all of them. One method changed in 0.4:
+// list_audit_events takes an AuditFilter (audit trail filters) where it took `before`; a
+// backend that still overrides the old signature fails to compile rather than silently
+// ignoring the filters.
 #pragma once
 
 #include <orgkit/export.hpp>
@@ -73,6 +76,16 @@ struct WriteScope {
   /// false: do not wait for a conflicting writer; fail at once with unavailable instead.
   /// For bookkeeping that must never delay its caller (an API key's last use).
   bool wait = true;
+};
+
+/// Which audit events Storage::list_audit_events returns: those for which every condition
+/// that is set holds. Comparisons are exact (no case folding, no patterns).
+struct AuditFilter {
+  std::optional<AuditEventId> before;  ///< id < before: where the next page starts.
+  std::optional<std::string> action;   ///< action == this.
+  std::optional<std::string> target;   ///< target == this.
+  std::optional<Timestamp> since;      ///< at >= since (inclusive).
+  std::optional<Timestamp> until;      ///< at < until (exclusive).
 };
 
 /// An invitation as stored: with its tenant and the hash of its token.
@@ -186,10 +199,12 @@ class ORGKIT_EXPORT StorageTransaction {
   /// than every id before it.
   [[nodiscard]] virtual Result<AuditEventId> append_audit_event(const AuditEvent& event) = 0;
 
-  /// Up to `limit` events of organization `org` of `tenant`, newest (highest id) first,
-  /// only those with an id below `before` if given.
+  /// Up to `limit` events of organization `org` of `tenant` that pass `filter`, newest
+  /// (highest id) first: the newest `limit` of those that pass, so the filter is applied
+  /// before the limit, never to a page already cut. (Changed in 0.4: the filter replaces
+  /// the `before` argument, which is now `filter.before`.)
   [[nodiscard]] virtual Result<std::vector<AuditEvent>> list_audit_events(
-      const TenantId& tenant, OrgId org, std::optional<AuditEventId> before, int limit) = 0;
+      const TenantId& tenant, OrgId org, const AuditFilter& filter, int limit) = 0;
 
   // --- invitations (added in 0.2: default bodies return not_supported) -----------------
   //

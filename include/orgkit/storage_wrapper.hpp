@@ -91,8 +91,8 @@ class StorageTransactionWrapper : public StorageTransaction {
   Result<AuditEventId> append_audit_event(const AuditEvent& event) override {
     return target_->append_audit_event(event);
   }
-  Result<std::vector<AuditEvent>> list_audit_events(const TenantId& tenant, OrgId org, std::optional<AuditEventId> before, int limit) override {
-    return target_->list_audit_events(tenant, org, before, limit);
+  Result<std::vector<AuditEvent>> list_audit_events(const TenantId& tenant, OrgId org, const AuditFilter& filter, int limit) override {
+    return target_->list_audit_events(tenant, org, filter, limit);
   }
   Result<InvitationId> insert_invitation(const TenantId& tenant, const Invitation& inv, std::string_view email_key, std::string_view token_hash) override {
     return target_->insert_invitation(tenant, inv, email_key, token_hash);

@@ -1,4 +1,5 @@
-// Reading the audit trail (A1), newest first, a page at a time.
+// Reading the audit trail (A1), newest first, a page at a time, filtered by action, target
+// and time range.
 #include <charconv>
 
 #include <fmt/format.h>
@@ -9,27 +10,50 @@
 
 namespace orgkit::detail {
 
+namespace {
+
+// Cursors are opaque to callers: "a:" and the id of the last event of the page. A filter is
+// a predicate on events and the order is by id alone, so "below this id" continues the same
+// query exactly: events recorded since the first page have higher ids and never push a row
+// onto a second page.
+Result<std::optional<AuditEventId>> decode_audit_cursor(const std::string& cursor) {
+  if (cursor.empty()) return std::optional<AuditEventId>();
+  std::int64_t id = 0;
+  const char* b = cursor.data();
+  const char* e = b + cursor.size();
+  if (cursor.size() < 3 || cursor.compare(0, 2, "a:") != 0 ||
+      std::from_chars(b + 2, e, id).ptr != e || id <= 0) {
+    return fail(Error::invalid("cursor", "is not a cursor returned by list_audit_events"));
+  }
+  return std::optional<AuditEventId>(AuditEventId(id));
+}
+
+// The query as a storage filter, after checking the shape of each condition.
+Result<AuditFilter> audit_filter(const AuditQuery& query) {
+  ORGKIT_TRY(before, decode_audit_cursor(query.cursor));
+  if (query.action) ORGKIT_CHECK(validate::audit_action("action", *query.action));
+  if (query.target) ORGKIT_CHECK(validate::host_id("target", *query.target));
+  if (query.since && query.until && !(*query.since < *query.until)) {
+    return fail(Error::invalid("until",
+                               "must be later than 'since' (the range includes its "
+                               "start and excludes its end)"));
+  }
+  return AuditFilter{before, query.action, query.target, query.since, query.until};
+}
+
+}  // namespace
+
 // --- audit -----------------------------------------------------------------------------
 
 Result<Page<AuditEvent>> list_audit_events(Core& c, const Actor& actor, OrgId org,
                                            const AuditQuery& query) {
   ORGKIT_CHECK(validate_actor(actor));
   ORGKIT_CHECK(validate::page_limit("limit", query.limit));
-  std::optional<AuditEventId> before;
-  if (!query.cursor.empty()) {
-    std::int64_t id = 0;
-    const char* b = query.cursor.data();
-    const char* e = b + query.cursor.size();
-    if (query.cursor.size() < 3 || query.cursor.compare(0, 2, "a:") != 0 ||
-        std::from_chars(b + 2, e, id).ptr != e || id <= 0) {
-      return fail(Error::invalid("cursor", "is not a cursor returned by list_audit_events"));
-    }
-    before = AuditEventId(id);
-  }
+  ORGKIT_TRY(filter, audit_filter(query));
   ORGKIT_TRY(tx, read(c));
   ORGKIT_TRY(a, access(c, *tx, actor, org, permissions::audit_read, "read the audit trail"));
   (void)a;
-  ORGKIT_TRY(events, tx->list_audit_events(actor.tenant, org, before, query.limit + 1));
+  ORGKIT_TRY(events, tx->list_audit_events(actor.tenant, org, filter, query.limit + 1));
   Page<AuditEvent> page;
   if (events.size() > static_cast<std::size_t>(query.limit)) {
     events.pop_back();

@@ -1,7 +1,12 @@
-// Member use cases: add, change role, remove, list, get (P3, P4, P10, O2, O7).
+// Member use cases: add, change role, remove, list, get, find by email, and the member table
+// with pending invitations (P3, P4, P10, O2, O7, I4).
+#include <algorithm>
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "service/core.hpp"
+#include "service/invitation_steps.hpp"
 #include "service/unit_of_work.hpp"
 #include "service/use_cases.hpp"
 #include "validate.hpp"
@@ -11,20 +16,24 @@ namespace orgkit::detail {
 namespace {
 
 // Cursors are opaque to callers: "m:" and the hex of the last user id of the page.
-std::string member_cursor(const UserId& last) {
-  std::string out = "m:";
+std::string member_cursor(const UserId& last, std::string out = "m:") {
   for (unsigned char c : last.value()) out += fmt::format("{:02x}", c);
   return out;
 }
 
-Result<std::string> decode_member_cursor(const std::string& cursor) {
+// The user id in a cursor made by member_cursor(last, prefix).
+Result<std::string> decode_member_cursor(const std::string& cursor, std::string_view prefix = "m:",
+                                         std::string_view call = "list_members") {
   if (cursor.empty()) return std::string();
-  auto bad = [] {
-    return fail(Error::invalid("cursor", "is not a cursor returned by list_members"));
+  auto bad = [&] {
+    return fail(Error::invalid("cursor", fmt::format("is not a cursor returned by {}", call)));
   };
-  if (cursor.size() < 4 || cursor.compare(0, 2, "m:") != 0 || cursor.size() % 2 != 0) return bad();
+  if (cursor.size() < prefix.size() + 2 || cursor.compare(0, prefix.size(), prefix) != 0 ||
+      (cursor.size() - prefix.size()) % 2 != 0) {
+    return bad();
+  }
   std::string out;
-  for (std::size_t i = 2; i < cursor.size(); i += 2) {
+  for (std::size_t i = prefix.size(); i < cursor.size(); i += 2) {
     unsigned value = 0;
     for (std::size_t k = 0; k < 2; ++k) {
       const char c = cursor[i + k];
@@ -272,6 +281,152 @@ Result<Membership> get_membership(Core& c, const Actor& actor, OrgId org, const 
     return fail(Error::not_found("user_id", fmt::format("'{}' is not a member", user.value())));
   }
   return std::move(*target);
+}
+
+Result<Membership> find_member_by_email(Core& c, const Actor& actor, OrgId org,
+                                        std::string_view email) {
+  ORGKIT_CHECK(validate_actor(actor));
+  ORGKIT_TRY(address, validate::email("email", email));
+  const std::string key = email_key(address);
+  ORGKIT_TRY(tx, read(c));
+  ORGKIT_TRY(mine, visible(c, *tx, actor, org));
+  // As with get_membership, anyone may read their own membership.
+  if (actor.is_member() && email_key(mine.membership.email) == key) {
+    return std::move(mine.membership);
+  }
+  ORGKIT_CHECK(require(c, *mine.role, permissions::members_read, "read other members"));
+  ORGKIT_TRY(found, tx->find_membership_by_email(org, key));
+  if (!found) {
+    return fail(Error::not_found(
+        "email", fmt::format("no member of this organization has the email '{}'", address)));
+  }
+  return std::move(*found);
+}
+
+namespace {
+
+// Roster cursors: "r:m:" and the hex of the last member's user id while members are being
+// listed; "r:i:" and the id of the last invitation once the pending invitations are. Members
+// come in user id order and invitations in descending id order, and an invitation keeps its
+// id when it is resent or refreshed, so each cursor says exactly where the next page starts:
+// a row that exists for the whole walk is listed once, and rows added meanwhile never push
+// one onto a second page.
+constexpr std::string_view roster_member_prefix = "r:m:";
+constexpr std::string_view roster_invitation_prefix = "r:i:";
+
+struct RosterCursor {
+  bool invitations = false;            // past the members
+  std::string after_user;              // members: after this user id ("" from the start)
+  std::optional<InvitationId> before;  // invitations: below this id (none from the newest)
+};
+
+Result<RosterCursor> decode_roster_cursor(const std::string& cursor) {
+  RosterCursor out;
+  if (cursor.empty()) return out;
+  if (cursor.compare(0, roster_invitation_prefix.size(), roster_invitation_prefix) == 0) {
+    std::int64_t id = 0;
+    const char* b = cursor.data() + roster_invitation_prefix.size();
+    const char* e = cursor.data() + cursor.size();
+    if (b == e || std::from_chars(b, e, id).ptr != e || id <= 0) {
+      return fail(Error::invalid("cursor", "is not a cursor returned by list_roster"));
+    }
+    out.invitations = true;
+    out.before = InvitationId(id);
+    return out;
+  }
+  ORGKIT_TRY(after, decode_member_cursor(cursor, roster_member_prefix, "list_roster"));
+  out.after_user = std::move(after);
+  return out;
+}
+
+// Up to `want` pending, unexpired email invitations of `org` with an id below `before`,
+// newest first. Links are pending too but name nobody, so they are skipped; asking storage
+// for whole batches keeps that to a few reads however many links there are.
+Result<std::vector<Invitation>> pending_invitees(StorageTransaction& tx, OrgId org, Timestamp now,
+                                                 std::optional<InvitationId> before,
+                                                 std::size_t want) {
+  std::vector<Invitation> out;
+  const int batch = static_cast<int>(std::max<std::size_t>(want, 100));
+  while (out.size() < want) {
+    ORGKIT_TRY(items, tx.list_invitations(org, InvitationState::pending, now, before, batch));
+    for (auto& inv : items) {
+      if (inv.kind != InvitationKind::email) continue;
+      out.push_back(std::move(inv));
+      if (out.size() == want) break;
+    }
+    if (items.size() < static_cast<std::size_t>(batch)) break;
+    before = items.back().id;
+  }
+  return out;
+}
+
+RosterEntry active_row(Membership m) {
+  RosterEntry row;
+  row.status = RosterStatus::active;
+  row.user = std::move(m.user);
+  row.email = std::move(m.email);
+  row.display_name = std::move(m.display_name);
+  row.role = std::move(m.role);
+  row.since = m.joined_at;
+  return row;
+}
+
+RosterEntry pending_row(Invitation inv) {
+  RosterEntry row;
+  row.status = RosterStatus::pending;
+  row.email = std::move(inv.email);
+  row.role = std::move(inv.role);
+  row.since = inv.created_at;
+  row.expires_at = inv.expires_at;
+  row.invitation = inv.id;
+  return row;
+}
+
+}  // namespace
+
+Result<Page<RosterEntry>> list_roster(Core& c, const Actor& actor, OrgId org,
+                                      const RosterQuery& query) {
+  ORGKIT_CHECK(validate_actor(actor));
+  ORGKIT_CHECK(validate::page_limit("limit", query.limit));
+  ORGKIT_TRY(cursor, decode_roster_cursor(query.cursor));
+
+  ORGKIT_TRY(tx, read(c));  // one snapshot: members and invitations of the same moment
+  ORGKIT_TRY(a, access(c, *tx, actor, org, permissions::members_read, "list members"));
+  // Pending rows show what list_invitations shows, to those who may list invitations.
+  const bool sees_pending =
+      require(c, *a.role, permissions::members_invite, "list invitations").has_value();
+  const auto limit = static_cast<std::size_t>(query.limit);
+
+  Page<RosterEntry> page;
+  if (!cursor.invitations) {
+    ORGKIT_TRY(members,
+               tx->list_memberships(org, std::nullopt, cursor.after_user, query.limit + 1));
+    if (members.size() > limit) {
+      members.pop_back();
+      page.next_cursor = member_cursor(members.back().user, std::string(roster_member_prefix));
+    }
+    for (auto& m : members) page.items.push_back(active_row(std::move(m)));
+    if (page.next_cursor || !sees_pending) return page;
+  } else if (!sees_pending) {
+    return page;  // a cursor past the members, from when the actor could list invitations
+  }
+
+  // The rest of the page from the pending invitations, plus one to learn whether there are
+  // more; with no room left (the members filled the page) that one still decides whether
+  // a next page exists, and the cursor then resumes after the last member.
+  const std::size_t room = limit - page.items.size();
+  ORGKIT_TRY(invitations, pending_invitees(*tx, org, c.clock->now(), cursor.before, room + 1));
+  if (invitations.size() > room) {
+    invitations.pop_back();
+    if (!invitations.empty()) {
+      page.next_cursor =
+          fmt::format("{}{}", roster_invitation_prefix, invitations.back().id.value());
+    } else {
+      page.next_cursor = member_cursor(*page.items.back().user, std::string(roster_member_prefix));
+    }
+  }
+  for (auto& inv : invitations) page.items.push_back(pending_row(std::move(inv)));
+  return page;
 }
 
 }  // namespace orgkit::detail

@@ -150,6 +150,16 @@ Result<Membership> Service::get_membership(const Actor& actor, OrgId org, const 
   return detail::get_membership(*core_, actor, org, user);
 }
 
+Result<Membership> Service::find_member_by_email(const Actor& actor, OrgId org,
+                                                 std::string_view email) {
+  return detail::find_member_by_email(*core_, actor, org, email);
+}
+
+Result<Page<RosterEntry>> Service::list_roster(const Actor& actor, OrgId org,
+                                               const RosterQuery& query) {
+  return detail::list_roster(*core_, actor, org, query);
+}
+
 Result<Committed<Organization>> Service::set_plan(const Actor& actor, OrgId org,
                                                   std::string_view plan) {
   return detail::set_plan(*core_, actor, org, plan);

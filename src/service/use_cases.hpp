@@ -42,6 +42,10 @@ Result<Committed<BulkResult>> remove_members(Core& c, const Actor& actor, OrgId 
 Result<Page<Membership>> list_members(Core& c, const Actor& actor, OrgId org,
                                       const MemberQuery& query);
 Result<Membership> get_membership(Core& c, const Actor& actor, OrgId org, const UserId& user);
+Result<Membership> find_member_by_email(Core& c, const Actor& actor, OrgId org,
+                                        std::string_view email);
+Result<Page<RosterEntry>> list_roster(Core& c, const Actor& actor, OrgId org,
+                                      const RosterQuery& query);
 
 // --- invitations.cpp / acceptance.cpp / csv_import.cpp -----------------------
 

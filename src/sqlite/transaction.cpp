@@ -2,6 +2,9 @@
 #include "sqlite/transaction.hpp"
 #include "sqlite/rows.hpp"
 
+#include <array>
+#include <string>
+
 namespace orgkit::sqlite {
 
 SqliteTransaction::~SqliteTransaction() {
@@ -328,16 +331,54 @@ Result<AuditEventId> SqliteTransaction::append_audit_event(const AuditEvent& e) 
   });
 }
 
-Result<std::vector<AuditEvent>> SqliteTransaction::list_audit_events(
-    const TenantId& tenant, OrgId org, std::optional<AuditEventId> before, int limit) {
+namespace {
+
+// The audit listing with only the conditions a filter sets, one SQL text per combination,
+// each prepared once per connection (statements are cached by the address of their text,
+// which stays put in this table). Conditions that are not set are left out, not written
+// as "?4 IS NULL OR action = ?4", so that the planner may use any index on them: today it
+// walks audit_events_by_org (tenant, org_id, id) backwards from `before`, in id order,
+// checking the other conditions on each row; no temporary sort.
+enum AuditCondition : unsigned { by_action = 1, by_target = 2, by_since = 4, by_until = 8 };
+
+const char* audit_select(unsigned conditions) {
+  static const std::array<std::string, 16> texts = [] {
+    std::array<std::string, 16> out;
+    for (unsigned c = 0; c < out.size(); ++c) {
+      std::string sql =
+          "SELECT id, tenant, org_id, actor, action, target, at, actor_kind FROM audit_events "
+          "WHERE tenant = ?1 AND org_id = ?2 AND id < ?3";
+      if (c & by_action) sql += " AND action = ?4";
+      if (c & by_target) sql += " AND target = ?5";
+      if (c & by_since) sql += " AND at >= ?6";
+      if (c & by_until) sql += " AND at < ?7";
+      sql += " ORDER BY id DESC LIMIT ?8";
+      out[c] = std::move(sql);
+    }
+    return out;
+  }();
+  return texts[conditions & 15u].c_str();
+}
+
+}  // namespace
+
+Result<std::vector<AuditEvent>> SqliteTransaction::list_audit_events(const TenantId& tenant,
+                                                                     OrgId org,
+                                                                     const AuditFilter& filter,
+                                                                     int limit) {
   return guarded("list audit events", [&]() -> Result<std::vector<AuditEvent>> {
-    auto& s = stmt(
-        "SELECT id, tenant, org_id, actor, action, target, at, actor_kind FROM audit_events "
-        "WHERE tenant = ? AND org_id = ? AND id < ? ORDER BY id DESC LIMIT ?");
+    const unsigned conditions = (filter.action ? by_action : 0u) |
+                                (filter.target ? by_target : 0u) |
+                                (filter.since ? by_since : 0u) | (filter.until ? by_until : 0u);
+    auto& s = stmt(audit_select(conditions));
     s.bind(1, tenant.value());
     s.bind(2, org.value());
-    s.bind(3, before ? before->value() : INT64_MAX);
-    s.bind(4, limit);
+    s.bind(3, filter.before ? filter.before->value() : INT64_MAX);
+    if (filter.action) s.bind(4, *filter.action);
+    if (filter.target) s.bind(5, *filter.target);
+    if (filter.since) s.bind(6, to_unix_ms(*filter.since));
+    if (filter.until) s.bind(7, to_unix_ms(*filter.until));
+    s.bind(8, limit);
     std::vector<AuditEvent> out;
     while (s.executeStep()) {
       AuditEvent e;

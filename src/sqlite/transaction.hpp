@@ -51,7 +51,7 @@ class SqliteTransaction final : public StorageTransaction {
                                        std::optional<OrgId> org) override;
   Result<AuditEventId> append_audit_event(const AuditEvent& e) override;
   Result<std::vector<AuditEvent>> list_audit_events(const TenantId& tenant, OrgId org,
-                                                    std::optional<AuditEventId> before,
+                                                    const AuditFilter& filter,
                                                     int limit) override;
   Result<InvitationId> insert_invitation(const TenantId& tenant, const Invitation& inv,
                                          std::string_view email_key,

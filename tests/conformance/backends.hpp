@@ -8,7 +8,7 @@ namespace orgkit::conformance {
 /// test case, with its connection pool). See sqlite_backends.cpp.
 void register_sqlite_backends();
 
-/// Five deliberately broken doubles over "sqlite-memory", each breaking one rule the suite
+/// Six deliberately broken doubles over "sqlite-memory", each breaking one rule the suite
 /// must catch. See broken_backends.cpp.
 void register_broken_backends();
 

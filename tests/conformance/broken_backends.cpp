@@ -1,4 +1,4 @@
-// Five deliberately broken backends, each a StorageWrapper over a real SQLite store (in
+// Six deliberately broken backends, each a StorageWrapper over a real SQLite store (in
 // memory) that breaks exactly one rule of storage.hpp the way a buggy backend would. They
 // exist to show the conformance suite catches each bug: ctest runs the suite's cases for that
 // rule on each double and passes only if they fail (tests/conformance/CMakeLists.txt), and
@@ -12,6 +12,8 @@
 //   broken:ignores-tenant       lookups by organization id take the tenant from a cache of
 //                               id -> tenant instead of checking the one they were given.
 //   broken:audit-oldest-first   list_audit_events orders by id ascending (no DESC).
+//   broken:audit-filter-after-limit  list_audit_events reads a page and filters it
+//                               afterwards, so a page holds fewer matches than it could.
 #include "conformance/backends.hpp"
 #include "conformance/conformance.hpp"
 
@@ -203,9 +205,9 @@ class IgnoresTenantTx final : public Tx {
     return Tx::find_api_key(memory_->tenant_of(org, tenant), org, id);
   }
   Result<std::vector<AuditEvent>> list_audit_events(const TenantId& tenant, OrgId org,
-                                                    std::optional<AuditEventId> before,
+                                                    const AuditFilter& filter,
                                                     int limit) override {
-    return Tx::list_audit_events(memory_->tenant_of(org, tenant), org, before, limit);
+    return Tx::list_audit_events(memory_->tenant_of(org, tenant), org, filter, limit);
   }
 };
 
@@ -227,14 +229,41 @@ class AuditOldestFirstTx final : public Tx {
   // The bug: ORDER BY id without DESC. Faithful to such a query otherwise: the `limit`
   // oldest events below `before`, oldest first.
   Result<std::vector<AuditEvent>> list_audit_events(const TenantId& tenant, OrgId org,
-                                                    std::optional<AuditEventId> before,
+                                                    const AuditFilter& filter,
                                                     int limit) override {
-    auto events = Tx::list_audit_events(tenant, org, before, std::numeric_limits<int>::max());
+    auto events = Tx::list_audit_events(tenant, org, filter, std::numeric_limits<int>::max());
     if (!events) return events;
     std::reverse(events->begin(), events->end());
     if (limit >= 0 && events->size() > static_cast<std::size_t>(limit)) {
       events->resize(static_cast<std::size_t>(limit));
     }
+    return events;
+  }
+};
+
+// --- audit-filter-after-limit -----------------------------------------------------------
+
+class AuditFilterAfterLimitTx final : public Tx {
+ public:
+  using Tx::Tx;
+  // The bug: the query pages first (newest `limit` below `before`) and the filters run on
+  // that page in memory. Right without filters and whenever the newest events match; with a
+  // selective filter a page comes back short or empty while matches remain further down.
+  Result<std::vector<AuditEvent>> list_audit_events(const TenantId& tenant, OrgId org,
+                                                    const AuditFilter& filter,
+                                                    int limit) override {
+    AuditFilter page_only;
+    page_only.before = filter.before;
+    auto events = Tx::list_audit_events(tenant, org, page_only, limit);
+    if (!events) return events;
+    events->erase(std::remove_if(events->begin(), events->end(),
+                                 [&](const AuditEvent& e) {
+                                   return (filter.action && e.action != *filter.action) ||
+                                          (filter.target && e.target != *filter.target) ||
+                                          (filter.since && e.at < *filter.since) ||
+                                          (filter.until && !(e.at < *filter.until));
+                                 }),
+                  events->end());
     return events;
   }
 };
@@ -258,6 +287,8 @@ void register_broken_backends() {
   register_backend("broken:holders-skip-keys", over_sqlite_memory<Wrapping<HoldersSkipKeysTx>>());
   register_backend("broken:ignores-tenant", over_sqlite_memory<IgnoresTenantStorage>());
   register_backend("broken:audit-oldest-first", over_sqlite_memory<Wrapping<AuditOldestFirstTx>>());
+  register_backend("broken:audit-filter-after-limit",
+                   over_sqlite_memory<Wrapping<AuditFilterAfterLimitTx>>());
 }
 
 }  // namespace orgkit::conformance

@@ -5,7 +5,7 @@
 // (orgkit_conformance, main.cpp) selects one with `--backend NAME` or the environment
 // variable ORGKIT_CONFORMANCE_BACKEND, and every test case takes a fresh, empty store from
 // make_backend(). The test cases know nothing of SQLite: a PostgreSQL backend adds one
-// factory and runs the same binary. Registered today: sqlite-memory, sqlite-file, and five
+// factory and runs the same binary. Registered today: sqlite-memory, sqlite-file, and six
 // deliberately broken doubles (broken_backends.cpp) that show the suite catches each bug.
 //
 // Tags: every test case carries the names of the methods whose contract it asserts (e.g.
@@ -47,8 +47,12 @@
 //                                                             delete_organization, rollback
 //   append_audit_event                  2     audit           ids increase (also across a
 //                                                             rollback); every field back
-//   list_audit_events                   6     audit           newest first; limit; before;
-//                                                             keyed (org, tenant)
+//   list_audit_events                   12    audit           newest first; limit; before;
+//                                                             keyed (org, tenant); filters:
+//                                                             action and target exact, since
+//                                                             inclusive, until exclusive (on
+//                                                             `at`, not ids), all must hold,
+//                                                             applied before the limit
 //   insert_invitation                   2     invitations     id/state ignored: pending;
 //                                                             already_exists(token) anywhere
 //   find_invitation_by_token            1     invitations     tenant and raw hash bytes

@@ -194,7 +194,7 @@ TEST_CASE("delete_organization: removes everything of the organization, keeps it
   REQUIRE(alice_orgs.size() == 1);
   CHECK(alice_orgs[0].organization.id == s.globex);
   // Audit events are kept (both, whatever their order: that is list_audit_events' case).
-  auto events = REQUIRE_VALUE(rtx->list_audit_events(tenant_a(), s.acme, std::nullopt, 10));
+  auto events = REQUIRE_VALUE(rtx->list_audit_events(tenant_a(), s.acme, {}, 10));
   REQUIRE(events.size() == 2);
   CHECK(events[0].action != events[1].action);
   // Other organizations keep their rows.

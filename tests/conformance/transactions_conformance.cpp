@@ -93,7 +93,7 @@ TEST_CASE("begin_write: committed writes are visible; destroyed without commit, 
   CHECK_FALSE(REQUIRE_VALUE(rtx->slug_taken(tenant_a(), "dropped")));
   CHECK(REQUIRE_VALUE(rtx->count_memberships(kept, std::nullopt)) == 1);
   CHECK(REQUIRE_SOME(rtx->find_membership(tenant_a(), kept, UserId("u1"))).role == "owner");
-  CHECK(REQUIRE_VALUE(rtx->list_audit_events(tenant_a(), kept, std::nullopt, 10)).empty());
+  CHECK(REQUIRE_VALUE(rtx->list_audit_events(tenant_a(), kept, {}, 10)).empty());
 }
 
 TEST_CASE("commit: a committed write's token is greater than every token before it",
