@@ -17,6 +17,16 @@ TEST_CASE("open_sqlite refuses bad options and foreign files", "[storage][E2]") 
   SqliteOptions pool;
   pool.max_connections = 0;
   REQUIRE_ERROR(open_sqlite(pool), ErrorCode::invalid_argument);
+  for (int kib : {0, 63, 1024 * 1024 + 1}) {
+    SqliteOptions cache;
+    cache.cache_kib = kib;
+    auto r = open_sqlite(cache);
+    REQUIRE_ERROR(r, ErrorCode::invalid_argument);
+    CHECK(r.error().field == "cache_kib");
+  }
+  SqliteOptions big_cache;
+  big_cache.cache_kib = 1024 * 1024;
+  REQUIRE_OK(open_sqlite(big_cache));
 
   TempFile junk("orgkit-junk");
   {

@@ -36,6 +36,9 @@ struct SqliteOptions {
   std::string path = ":memory:";  ///< A file path, or ":memory:".
   int busy_timeout_ms = 10000;    ///< How long a writer waits for the lock before `unavailable`.
   int max_connections = 8;        ///< Pool size for file databases (1-64).
+  /// Page cache per connection, in KiB (64-1048576). A transaction larger than it (a big CSV
+  /// import) spills pages to the log and writes them more than once; raise it for those.
+  int cache_kib = 8192;
 };
 
 /// The schema version this build creates and understands.

@@ -48,9 +48,9 @@ auto guarded(std::string_view operation, F&& f, std::string_view unique_field = 
 
 // One connection and its prepared statements, keyed by the address of their SQL literal.
 struct Connection {
-  Connection(const std::string& path, int busy_timeout_ms, bool in_memory)
+  Connection(const std::string& path, int busy_timeout_ms, bool in_memory, int cache_kib)
       : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
-    sqlite::configure_connection(db, busy_timeout_ms, in_memory);
+    sqlite::configure_connection(db, busy_timeout_ms, in_memory, cache_kib);
   }
 
   SQLite::Statement& statement(const char* sql) {
@@ -113,9 +113,10 @@ class Lease {
 
 class Pool {
  public:
-  Pool(std::string path, int busy_timeout_ms, int max_connections, bool in_memory)
+  Pool(std::string path, int busy_timeout_ms, int max_connections, bool in_memory, int cache_kib)
       : path_(std::move(path)),
         busy_timeout_ms_(busy_timeout_ms),
+        cache_kib_(cache_kib),
         max_(max_connections),
         in_memory_(in_memory) {
     idle_.reserve(static_cast<std::size_t>(max_connections));
@@ -138,7 +139,7 @@ class Pool {
     ++open_;
     lock.unlock();
     try {
-      return Lease(this, std::make_unique<Connection>(path_, busy_timeout_ms_, in_memory_));
+      return Lease(this, std::make_unique<Connection>(path_, busy_timeout_ms_, in_memory_, cache_kib_));
     } catch (...) {
       lock.lock();
       --open_;
@@ -162,6 +163,7 @@ class Pool {
  private:
   std::string path_;
   int busy_timeout_ms_;
+  int cache_kib_;
   int max_;
   bool in_memory_;
   std::mutex mutex_;

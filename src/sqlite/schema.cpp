@@ -1,3 +1,4 @@
+#include <string>
 #include "sqlite/schema.hpp"
 
 #include <SQLiteCpp/Statement.h>
@@ -172,7 +173,8 @@ constexpr Migration migrations[] = {
 
 }  // namespace
 
-void configure_connection(SQLite::Database& db, int busy_timeout_ms, bool in_memory) {
+void configure_connection(SQLite::Database& db, int busy_timeout_ms, bool in_memory,
+                          int cache_kib) {
   db.setBusyTimeout(busy_timeout_ms);
   db.exec("PRAGMA foreign_keys = ON");
   if (!in_memory) {
@@ -180,6 +182,9 @@ void configure_connection(SQLite::Database& db, int busy_timeout_ms, bool in_mem
     SQLite::Statement wal(db, "PRAGMA journal_mode = WAL");
     (void)wal.executeStep();
     db.exec("PRAGMA synchronous = NORMAL");
+    // Negative: KiB. A large transaction (a CSV import) that outgrows the page cache spills
+    // pages to the WAL and writes them again and again.
+    db.exec("PRAGMA cache_size = -" + std::to_string(cache_kib));
   }
 }
 

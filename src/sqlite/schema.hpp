@@ -8,7 +8,8 @@
 namespace orgkit::sqlite {
 
 /// Per-connection settings: foreign keys, busy timeout, WAL for files, synchronous=NORMAL.
-void configure_connection(SQLite::Database& db, int busy_timeout_ms, bool in_memory);
+void configure_connection(SQLite::Database& db, int busy_timeout_ms, bool in_memory,
+                          int cache_kib);
 
 /// Brings the schema to sqlite_schema_version in one IMMEDIATE transaction. Throws
 /// SQLite::Exception on storage errors; returns conflict for a newer schema.
