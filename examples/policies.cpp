@@ -113,7 +113,9 @@ int main(int argc, char** argv) {
   // 4. Claims to embed in Lee's access token (P8).
   orgkit::ClaimsOptions claims;
   claims.include_permissions = true;
-  std::cout << "claims for Lee: " << must(kit.claims(lee, claims), "claims") << "\n\n";
+  const orgkit::Claims lee_claims = must(kit.claims(lee, claims), "claims");
+  std::cout << "Lee belongs to " << lee_claims.orgs.size() << " organization(s); claims: "
+            << lee_claims.to_json() << "\n\n";
 
   // 5. An API key for the organization (P9): the secret is shown once, here.
   orgkit::NewApiKey spec;

@@ -327,6 +327,33 @@ struct ClaimsOptions {
   std::size_t max_organizations = 50;  ///< Beyond this, "truncated": true (1-1000).
 };
 
+/// One organization in a user's claims (P8).
+struct ClaimsOrganization {
+  OrgId id;
+  std::string slug;
+  std::string role;
+  /// The role's permission names; filled only with ClaimsOptions::include_permissions.
+  std::vector<std::string> permissions;
+};
+
+/// A user's memberships as access-token claims (P8): read the fields directly, or embed
+/// to_json() in a token.
+struct Claims {
+  int version = 1;
+  UserId subject;
+  TenantId tenant;
+  std::optional<OrgId> active_org;  ///< The user's active organization (O6), if set.
+  /// More organizations than ClaimsOptions::max_organizations: the list stops there.
+  bool truncated = false;
+  bool include_permissions = false;  ///< Whether `permissions` was filled.
+  std::vector<ClaimsOrganization> orgs;  ///< The active organization first, then by creation.
+
+  /// {"v":1,"sub":"u-1","tenant":"default","active_org":"42" or null,"truncated":false,
+  ///  "orgs":[{"id":"42","slug":"acme","role":"owner","permissions":["..."]},...]}, keys in
+  /// this order; "permissions" only when include_permissions.
+  [[nodiscard]] ORGKIT_EXPORT std::string to_json() const;
+};
+
 /// One changed field of an audited change. An absent side means "did not exist".
 struct FieldChange {
   std::string field;

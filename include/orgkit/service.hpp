@@ -370,13 +370,11 @@ class ORGKIT_EXPORT Service {
 
   // --- claims (P8) ---------------------------------------------------------------------
 
-  /// The actor's memberships as a JSON object to embed in an access token:
-  ///   {"v":1,"sub":"u-1","tenant":"default","active_org":"42" or null,"truncated":false,
-  ///    "orgs":[{"id":"42","slug":"acme","role":"owner","permissions":["..."]},...]}
-  /// The active organization comes first, then by creation. "permissions" appears only with
-  /// include_permissions. Past max_organizations entries the list stops and "truncated" is
+  /// The actor's memberships as access-token claims (Claims; to_json() for the token): the
+  /// active organization first, then by creation; permissions only with
+  /// include_permissions. Past max_organizations entries the list stops and `truncated` is
   /// true (the token stays bounded; fetch memberships from the service instead).
-  [[nodiscard]] Result<std::string> claims(const Actor& actor, const ClaimsOptions& options = {});
+  [[nodiscard]] Result<Claims> claims(const Actor& actor, const ClaimsOptions& options = {});
 
   // --- permission checks (P2, P3, P7) --------------------------------------------------
 

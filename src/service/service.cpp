@@ -243,7 +243,7 @@ Result<VerifiedApiKey> Service::verify_api_key(std::string_view presented) {
   return detail::verify_api_key(*core_, presented);
 }
 
-Result<std::string> Service::claims(const Actor& actor, const ClaimsOptions& options) {
+Result<Claims> Service::claims(const Actor& actor, const ClaimsOptions& options) {
   return detail::claims(*core_, actor, options);
 }
 

@@ -86,7 +86,7 @@ Result<VerifiedApiKey> verify_api_key(Core& c, std::string_view presented);
 
 // --- claims.cpp --------------------------------------------------------------
 
-Result<std::string> claims(Core& c, const Actor& actor, const ClaimsOptions& options);
+Result<Claims> claims(Core& c, const Actor& actor, const ClaimsOptions& options);
 
 // --- checks.cpp --------------------------------------------------------------
 
