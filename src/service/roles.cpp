@@ -145,17 +145,23 @@ Result<Committed<void>> delete_role(Core& c, const Actor& actor, OrgId org, std:
     ORGKIT_TRY(current, managed_custom_role(c, *tx, org, name, *a.role, "delete"));
     ORGKIT_TRY(holders, tx->count_role_holders(org, name));
     std::vector<FieldChange> changes{{"rank", std::to_string(current.rank), std::nullopt}};
+    // A named reassignment is checked whether or not anyone holds the role now: an unknown
+    // name is the same not_found in every call.
+    RoleRef target;
+    if (reassign_to) {
+      if (*reassign_to == name) {
+        return fail(Error::invalid("reassign_to", "must be another role"));
+      }
+      ORGKIT_TRY(found, requested_role(c, *tx, org, "reassign_to", *reassign_to));
+      target = std::move(found);
+    }
     if (holders > 0) {
-      if (!reassign_to) {
+      if (!target) {
         return fail(Error::conflict("role", fmt::format("{} members, API keys or pending "
                                                         "invitations hold '{}'; reassign them "
                                                         "to another role first",
                                                         holders, name)));
       }
-      if (*reassign_to == name) {
-        return fail(Error::invalid("reassign_to", "must be another role"));
-      }
-      ORGKIT_TRY(target, requested_role(c, *tx, org, "reassign_to", *reassign_to));
       if (!PermissionPolicy::may_grant(*a.role, *target) || target->owner) {
         return fail(Error::denied("reassign_to", fmt::format("role '{}' may not grant '{}'",
                                                              a.role->name, target->name)));
