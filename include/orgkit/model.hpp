@@ -215,6 +215,24 @@ struct IssuedInvitation {
   std::optional<std::string> delivery_error;
 };
 
+/// What an invitation offers, read by its token without accepting it: what a sign-up form
+/// shows before the invitee has an account (004: "sign-up form opens with email pre-filled").
+struct InvitationPreview {
+  InvitationId id;
+  InvitationKind kind = InvitationKind::email;
+  std::string email;  ///< The invited address; empty for a link.
+  OrgId org;
+  std::string organization_name;
+  std::string organization_slug;
+  std::string role;
+  std::string department;
+  std::string message;
+  UserId invited_by;
+  PrincipalKind invited_by_kind = PrincipalKind::member;
+  std::string inviter_name;  ///< The inviter's display name while they are a member, else empty.
+  Timestamp expires_at;
+};
+
 /// The outcome of accepting an invitation (I2).
 struct AcceptedInvitation {
   Membership membership;

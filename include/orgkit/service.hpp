@@ -286,6 +286,18 @@ class ORGKIT_EXPORT Service {
   [[nodiscard]] Result<Committed<AcceptedInvitation>> accept_invitation(const Actor& invitee,
                                                              std::string_view token);
 
+  /// Reads what an invitation offers (organization, role, invited address, inviter, expiry)
+  /// by its token, without accepting it and without changing anything, e.g. to pre-fill a
+  /// sign-up form (004). `tenant` is the tenant the token was presented in. The token is found
+  /// by its hash, never compared as text. The errors are accept_invitation's, each distinct:
+  /// invalid_argument (malformed), not_found (unknown, another tenant's, or its organization
+  /// was deleted), expired, already_used, revoked (also when its sender may no longer grant
+  /// its role: the reason is in the message; accepting it would close it), conflict (declined,
+  /// or the role no longer exists), permission_denied (field "plan": the plan no longer
+  /// includes invitations). Only an email-address check is left to accepting.
+  [[nodiscard]] Result<InvitationPreview> preview_invitation(
+      std::string_view token, const TenantId& tenant = default_tenant()) const;
+
   /// I4: the invitee says no; the email invitation is closed as declined. The same errors as
   /// accepting (malformed, unknown, expired, used, revoked, another address); conflict for a
   /// shareable link, which is simply left unused.

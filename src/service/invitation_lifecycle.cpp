@@ -30,7 +30,8 @@ Result<OpenInvitation> open_invitation(Core& s, StorageTransaction& tx, const Ac
   Invitation& inv = found->invitation;
   const Timestamp now = s.clock->now();
   ORGKIT_CHECK(rules::may_open(inv, now));
-  if (inv.kind == InvitationKind::email) {
+  // A preview has no invitee (an empty id): the address is checked when someone accepts.
+  if (inv.kind == InvitationKind::email && !invitee.id.value().empty()) {
     ORGKIT_TRY(email, validate::email("actor.email", invitee.email));
     if (email_key(email) != email_key(inv.email)) {
       return fail(Error::denied("email",
@@ -157,6 +158,49 @@ Result<Committed<AcceptedInvitation>> accept_invitation(Core& c, const Actor& in
   Committed<AcceptedInvitation> out;
   static_cast<AcceptedInvitation&>(out) = std::move(**accepted);
   out.commit_token = accepted->commit_token;
+  return out;
+}
+
+Result<InvitationPreview> preview_invitation(Core& c, std::string_view token,
+                                             const TenantId& tenant) {
+  ORGKIT_CHECK(validate::host_id("tenant", tenant.value()));
+  // The checks of accepting, in a read transaction, less the invitee's address; nothing is
+  // written, not even the revocation of an invitation whose sender lost authority.
+  Actor visitor;
+  visitor.tenant = tenant;
+  ORGKIT_TRY(tx, read(c));
+  ORGKIT_TRY(open, open_invitation(c, *tx, visitor, token));
+  ORGKIT_CHECK(invitations_allowed(c, open.org));
+  const Invitation& inv = open.invitation;
+  ORGKIT_TRY(role, find_role(c, *tx, inv.org, inv.role));
+  if (!role) {
+    return fail(Error::conflict("role", fmt::format("the invited role '{}' no longer exists; ask "
+                                                    "for a new invitation",
+                                                    inv.role)));
+  }
+  ORGKIT_TRY(reason, inviter_lost_authority(c, *tx, open.org, inv, *role));
+  if (reason) {
+    return fail(Error{ErrorCode::revoked, "token",
+                      fmt::format("this invitation was revoked because {}; ask for a new one",
+                                  *reason)});
+  }
+  InvitationPreview out;
+  out.id = inv.id;
+  out.kind = inv.kind;
+  out.email = inv.email;
+  out.org = inv.org;
+  out.organization_name = open.org.name;
+  out.organization_slug = open.org.slug;
+  out.role = inv.role;
+  out.department = inv.department;
+  out.message = inv.message;
+  out.invited_by = inv.invited_by;
+  out.invited_by_kind = inv.invited_by_kind;
+  out.expires_at = inv.expires_at;
+  if (inv.invited_by_kind == PrincipalKind::member) {
+    ORGKIT_TRY(inviter, tx->find_membership(tenant, inv.org, inv.invited_by));
+    if (inviter) out.inviter_name = inviter->display_name;
+  }
   return out;
 }
 

@@ -181,6 +181,11 @@ Result<Committed<AcceptedInvitation>> Service::accept_invitation(const Actor& in
   return detail::accept_invitation(*core_, invitee, token);
 }
 
+Result<InvitationPreview> Service::preview_invitation(std::string_view token,
+                                                     const TenantId& tenant) const {
+  return detail::preview_invitation(*core_, token, tenant);
+}
+
 Result<Committed<Invitation>> Service::decline_invitation(const Actor& invitee,
                                                           std::string_view token) {
   return detail::decline_invitation(*core_, invitee, token);

@@ -55,6 +55,8 @@ Result<Committed<IssuedInvitation>> create_invite_link(Core& c, const Actor& act
                                                        std::string_view role, LinkExpiry expiry);
 Result<Committed<AcceptedInvitation>> accept_invitation(Core& c, const Actor& invitee,
                                                         std::string_view token);
+Result<InvitationPreview> preview_invitation(Core& c, std::string_view token,
+                                             const TenantId& tenant);
 Result<Committed<Invitation>> decline_invitation(Core& c, const Actor& invitee,
                                                  std::string_view token);
 Result<Committed<IssuedInvitation>> resend_invitation(Core& c, const Actor& actor, OrgId org,
