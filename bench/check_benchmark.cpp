@@ -91,7 +91,7 @@ class world {
       const char* role = i == 0 ? "owner" : i % 100 == 1 ? "admin" : i % 10 == 2 ? "viewer"
                                                                                 : "member";
       orgkit::Membership m{org_, orgkit::UserId(member_id(i)), member_id(i) + "@example.com",
-                           "", role, now};
+                           "", role, now, {}};
       if (auto ok = (*tx)->insert_membership(org.tenant, m); !ok) {
         die("insert_membership", ok.error());
       }

@@ -122,6 +122,9 @@ struct Membership {
   std::string display_name;
   std::string role;
   Timestamp joined_at;
+  /// Where the member works, for the host's own grouping (004): from the invitation they
+  /// accepted, or set_member_department; empty if none. At most 100 characters.
+  std::string department;
 };
 
 /// A user to add to an organization, with the role to give them.

@@ -196,6 +196,14 @@ class ORGKIT_EXPORT Service {
   /// if it would leave no owner. Removing oneself is leave_organization.
   [[nodiscard]] Result<Committed<void>> remove_member(const Actor& actor, OrgId org, const UserId& user);
 
+  /// Sets a member's department (Membership::department; "" clears it, at most 100
+  /// characters). Needs what changing their role needs: members:update_role and a target the
+  /// actor outranks (anyone with the permission may set their own). Audited as
+  /// "member.department_changed". Members who accept an invitation get its department.
+  [[nodiscard]] Result<Committed<Membership>> set_member_department(const Actor& actor, OrgId org,
+                                                                    const UserId& user,
+                                                                    std::string_view department);
+
   /// Changes several members' roles at once (004's bulk update), in one transaction. Each row
   /// follows every rule of change_member_role, in the order given, and sees the rows before it
   /// (so demoting every owner is refused at the last one). A refused row changes nothing and

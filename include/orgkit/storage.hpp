@@ -168,6 +168,15 @@ class ORGKIT_EXPORT StorageTransaction {
   [[nodiscard]] virtual Result<void> update_membership_role(OrgId org, const UserId& user,
                                                             std::string_view role) = 0;
 
+  /// Sets the department of an existing membership. not_found if there is none. Backends
+  /// written before departments answer not_supported.
+  [[nodiscard]] virtual Result<void> update_membership_department(OrgId org, const UserId& user,
+                                                                  std::string_view department) {
+    (void)org, (void)user, (void)department;
+    return fail(Error{ErrorCode::not_supported, "department",
+                      "this storage backend does not keep departments"});
+  }
+
   /// Deletes a membership. not_found if there is none.
   [[nodiscard]] virtual Result<void> delete_membership(OrgId org, const UserId& user) = 0;
 

@@ -73,6 +73,10 @@ class StorageTransactionWrapper : public StorageTransaction {
   Result<void> update_membership_role(OrgId org, const UserId& user, std::string_view role) override {
     return target_->update_membership_role(org, user, role);
   }
+  Result<void> update_membership_department(OrgId org, const UserId& user,
+                                            std::string_view department) override {
+    return target_->update_membership_department(org, user, department);
+  }
   Result<void> delete_membership(OrgId org, const UserId& user) override {
     return target_->delete_membership(org, user);
   }

@@ -144,7 +144,7 @@ Result<Access> visible(Core& s, StorageTransaction& tx, const Actor& actor, OrgI
   (void)o;
   const RoleDefinition& role =
       actor.kind == PrincipalKind::host ? s.host_role : s.tenant_admin_role;
-  Membership none{org, actor.id, {}, {}, role.name, {}};
+  Membership none{org, actor.id, {}, {}, role.name, {}, {}};
   return Access{std::move(none), RoleRef(RoleRef(), &role)};
 }
 

@@ -134,7 +134,8 @@ Result<Committed<AcceptedInvitation>> accept_invitation(Core& c, const Actor& in
           return fail(
               Error{ErrorCode::already_used, "token", "this invitation has already been used"});
         }
-        Membership m{inv.org, invitee.id, email, display_name, role->name, now};
+        // The department the invitation carried comes with it (004's CSV column).
+        Membership m{inv.org, invitee.id, email, display_name, role->name, now, inv.department};
         ORGKIT_CHECK(tx->insert_membership(invitee.tenant, m));
         ORGKIT_CHECK(audit(c, *tx, invitee, inv.org, "invitation.accepted", audit_target(inv),
                            {{"state", "pending", "accepted"},

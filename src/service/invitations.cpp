@@ -120,8 +120,9 @@ Result<EmailInvite> check_invite(std::string_view email, std::string_view depart
                                  std::string_view message) {
   EmailInvite out;
   ORGKIT_TRY(checked_email, validate::email("email", email));
+  // One line: it becomes the member's department, shown in listings (and messages).
   ORGKIT_TRY(checked_department,
-             validate::text("department", department, validate::max_department_chars));
+             validate::line("department", department, validate::max_department_chars));
   ORGKIT_TRY(checked_message, validate::text("message", message));
   out.email = std::move(checked_email);
   out.department = std::move(checked_department);

@@ -86,7 +86,7 @@ Result<Committed<Membership>> add_member(Core& c, const Actor& actor, OrgId org,
                                                        "email, remove and add them again)",
                                                        member.id.value())));
     }
-    Membership m{org, member.id, email, display_name, role->name, c.clock->now()};
+    Membership m{org, member.id, email, display_name, role->name, c.clock->now(), {}};
     ORGKIT_CHECK(tx->insert_membership(actor.tenant, m));
     ORGKIT_CHECK(audit(c, *tx, actor, org, "member.added", m.user.value(),
                        {{"role", std::nullopt, m.role}, {"email", std::nullopt, m.email}}));
@@ -225,6 +225,37 @@ Result<Committed<void>> remove_member(Core& c, const Actor& actor, OrgId org, co
   if (actor.is_member() && user == actor.id) return leave_organization(c, actor, org);
   return c.write<void>(actor, scope_of(actor, org),
                        [&](Work& w) { return remove_step(c, w, actor, org, user); });
+}
+
+Result<Committed<Membership>> set_member_department(Core& c, const Actor& actor, OrgId org,
+                                                   const UserId& user,
+                                                   std::string_view department) {
+  ORGKIT_CHECK(validate_actor(actor));
+  ORGKIT_CHECK(validate::host_id("user_id", user.value()));
+  ORGKIT_TRY(checked, validate::line("department", department, validate::max_department_chars));
+  return c.write<Membership>(actor, scope_of(actor, org), [&](Work& w) -> Result<Membership> {
+    // Who may change a member's role may change their department: the same permission and
+    // the same rank rule (P4).
+    ORGKIT_TRY(a, access(c, w, actor, org, permissions::members_update_role,
+                         "change member departments"));
+    ORGKIT_TRY(target, w.find_membership(actor.tenant, org, user));
+    if (!target) {
+      return fail(Error::not_found("user_id", fmt::format("'{}' is not a member", user.value())));
+    }
+    ORGKIT_TRY(current, find_role(c, w, org, target->role));
+    const bool self = actor.is_member() && user == actor.id;
+    if (!self && current && !PermissionPolicy::may_manage(*a.role, *current)) {
+      return fail(Error::denied("user_id", fmt::format("role '{}' may not change '{}', who holds "
+                                                       "'{}' (only lower ranks)",
+                                                       a.role->name, user.value(), current->name)));
+    }
+    if (target->department == checked) return std::move(*target);
+    ORGKIT_CHECK(w.update_membership_department(org, user, checked));
+    ORGKIT_CHECK(audit(c, w, actor, org, "member.department_changed", user.value(),
+                       {{"department", target->department, checked}}));
+    target->department = checked;
+    return std::move(*target);
+  });
 }
 
 Result<Committed<BulkResult>> change_member_roles(Core& c, const Actor& actor, OrgId org,

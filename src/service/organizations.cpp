@@ -66,7 +66,8 @@ Result<void> insert_with_owner(Core& s, StorageTransaction& tx, const Actor& act
                    owner_spec.email,
                    owner_spec.display_name,
                    s.policy.owner_role().name,
-                   org.created_at};
+                   org.created_at,
+                   {}};
   ORGKIT_CHECK(tx.insert_membership(actor.tenant, owner));
   return audit(s, tx, actor, id, "organization.created", org.slug, created_fields(org));
 }

@@ -131,6 +131,12 @@ Result<Committed<void>> Service::remove_member(const Actor& actor, OrgId org, co
   return detail::remove_member(*core_, actor, org, user);
 }
 
+Result<Committed<Membership>> Service::set_member_department(const Actor& actor, OrgId org,
+                                                            const UserId& user,
+                                                            std::string_view department) {
+  return detail::set_member_department(*core_, actor, org, user, department);
+}
+
 Result<Committed<BulkResult>> Service::change_member_roles(const Actor& actor, OrgId org,
                                                           const std::vector<MemberRoleChange>& changes) {
   return detail::change_member_roles(*core_, actor, org, changes);

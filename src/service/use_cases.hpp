@@ -35,6 +35,9 @@ Result<Committed<Membership>> add_member(Core& c, const Actor& actor, OrgId org,
 Result<Committed<Membership>> change_member_role(Core& c, const Actor& actor, OrgId org,
                                                  const UserId& user, std::string_view role);
 Result<Committed<void>> remove_member(Core& c, const Actor& actor, OrgId org, const UserId& user);
+Result<Committed<Membership>> set_member_department(Core& c, const Actor& actor, OrgId org,
+                                                   const UserId& user,
+                                                   std::string_view department);
 Result<Committed<BulkResult>> change_member_roles(Core& c, const Actor& actor, OrgId org,
                                                   const std::vector<MemberRoleChange>& changes);
 Result<Committed<BulkResult>> remove_members(Core& c, const Actor& actor, OrgId org,

@@ -147,7 +147,7 @@ Result<std::optional<Membership>> SqliteTransaction::find_membership_by_email(
     OrgId org, std::string_view email_key) {
   return guarded("read member", [&]() -> Result<std::optional<Membership>> {
     auto& s = stmt(
-        "SELECT org_id, user_id, email, display_name, role, joined_at FROM memberships "
+        "SELECT org_id, user_id, email, display_name, role, joined_at, department FROM memberships "
         "WHERE org_id = ? AND email_key = ?");
     s.bind(1, org.value());
     s.bind(2, std::string(email_key));

@@ -27,6 +27,7 @@ Membership read_membership(SQLite::Statement& s) {
   m.display_name = s.getColumn(3).getString();
   m.role = s.getColumn(4).getString();
   m.joined_at = from_unix_ms(s.getColumn(5).getInt64());
+  m.department = s.getColumn(6).getString();
   return m;
 }
 

@@ -159,6 +159,11 @@ ALTER TABLE invitations ADD COLUMN invited_by_kind TEXT NOT NULL DEFAULT 'member
 CREATE INDEX organizations_by_creator ON organizations (tenant, created_by, personal);
 )sql";
 
+// Version 5: a membership keeps the department its invitation carried (issue 8).
+constexpr const char* schema_v5 = R"sql(
+ALTER TABLE memberships ADD COLUMN department TEXT NOT NULL DEFAULT '';
+)sql";
+
 struct Migration {
   int to_version;
   const char* sql;
@@ -169,6 +174,7 @@ constexpr Migration migrations[] = {
     {2, schema_v2},
     {3, schema_v3},
     {4, schema_v4},
+    {5, schema_v5},
 };
 
 }  // namespace

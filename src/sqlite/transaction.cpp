@@ -182,7 +182,8 @@ Result<void> SqliteTransaction::insert_membership(const TenantId& tenant, const 
       [&]() -> Result<void> {
         auto& s = stmt(
             "INSERT INTO memberships (org_id, user_id, tenant, email, display_name, role, "
-            "joined_at, email_key) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, lower(trim(?4)) "
+            "joined_at, email_key, department) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+            "lower(trim(?4)), ?8 "
             "WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1 AND tenant = ?3)");
         s.bind(1, m.org.value());
         s.bind(2, m.user.value());
@@ -191,6 +192,7 @@ Result<void> SqliteTransaction::insert_membership(const TenantId& tenant, const 
         s.bind(5, m.display_name);
         s.bind(6, m.role);
         s.bind(7, to_unix_ms(m.joined_at));
+        s.bind(8, m.department);
         // Only into an organization of that tenant: a row under another tenant would make
         // the organization answer for it.
         if (s.exec() == 0) return fail(not_in_tenant());
@@ -204,7 +206,7 @@ Result<std::optional<Membership>> SqliteTransaction::find_membership(const Tenan
                                                                      const UserId& user) {
   return guarded("read member", [&]() -> Result<std::optional<Membership>> {
     auto& s = stmt(
-        "SELECT org_id, user_id, email, display_name, role, joined_at FROM memberships "
+        "SELECT org_id, user_id, email, display_name, role, joined_at, department FROM memberships "
         "WHERE org_id = ? AND user_id = ? AND tenant = ?");
     s.bind(1, org.value());
     s.bind(2, user.value());
@@ -226,6 +228,18 @@ Result<void> SqliteTransaction::update_membership_role(OrgId org, const UserId& 
   });
 }
 
+Result<void> SqliteTransaction::update_membership_department(OrgId org, const UserId& user,
+                                                             std::string_view department) {
+  return guarded("change department", [&]() -> Result<void> {
+    auto& s = stmt("UPDATE memberships SET department = ? WHERE org_id = ? AND user_id = ?");
+    s.bind(1, std::string(department));
+    s.bind(2, org.value());
+    s.bind(3, user.value());
+    if (s.exec() != 1) return fail(Error::not_found("user_id", "no such member"));
+    return {};
+  });
+}
+
 Result<void> SqliteTransaction::delete_membership(OrgId org, const UserId& user) {
   return guarded("remove member", [&]() -> Result<void> {
     auto& s = stmt("DELETE FROM memberships WHERE org_id = ? AND user_id = ?");
@@ -240,11 +254,11 @@ Result<std::vector<Membership>> SqliteTransaction::list_memberships(
     OrgId org, const std::optional<std::string>& role, const std::string& after_user, int limit) {
   return guarded("list members", [&]() -> Result<std::vector<Membership>> {
     auto& s = role ? stmt(
-                         "SELECT org_id, user_id, email, display_name, role, joined_at "
+                         "SELECT org_id, user_id, email, display_name, role, joined_at, department "
                          "FROM memberships WHERE org_id = ?1 AND role = ?4 AND user_id > ?2 "
                          "ORDER BY user_id LIMIT ?3")
                    : stmt(
-                         "SELECT org_id, user_id, email, display_name, role, joined_at "
+                         "SELECT org_id, user_id, email, display_name, role, joined_at, department "
                          "FROM memberships WHERE org_id = ?1 AND user_id > ?2 "
                          "ORDER BY user_id LIMIT ?3");
     s.bind(1, org.value());

@@ -38,6 +38,8 @@ class SqliteTransaction final : public StorageTransaction {
                                                     const UserId& user) override;
   Result<void> update_membership_role(OrgId org, const UserId& user,
                                       std::string_view role) override;
+  Result<void> update_membership_department(OrgId org, const UserId& user,
+                                            std::string_view department) override;
   Result<void> delete_membership(OrgId org, const UserId& user) override;
   Result<std::vector<Membership>> list_memberships(OrgId org,
                                                    const std::optional<std::string>& role,

@@ -91,7 +91,7 @@ Organization org_spec(const std::string& slug, const TenantId& tenant) {
 }
 
 Membership member_spec(OrgId org, const std::string& user, const std::string& role) {
-  return {org, UserId(user), user + "@example.com", "User " + user, role, at_ms(t0 + 1000)};
+  return {org, UserId(user), user + "@example.com", "User " + user, role, at_ms(t0 + 1000), {}};
 }
 
 Invitation invitation_spec(OrgId org, const std::string& email, const std::string& role,

@@ -38,6 +38,7 @@
 //                                                             not_found for a missing org
 //   find_membership                     3     memberships     nullopt; keyed (org, tenant)
 //   update_membership_role              1     memberships     not_found; keyed (org)
+//   update_membership_department        1     memberships     not_found; keyed (org); clear
 //   delete_membership                   1     memberships     not_found; keyed (org)
 //   list_memberships                    2     memberships     by user id, after_user, limit,
 //                                                             role filter; keyed (org)

@@ -24,6 +24,7 @@ TEST_CASE("insert_membership: find_membership reads every field back",
   spec.email = "Erin.Example@Example.com";
   spec.display_name = "Erin E.";
   spec.joined_at = at_ms(t0 + 42);
+  spec.department = "Research & Development";
   auto tx = begin_write(*s.storage, tenant_a(), {s.acme});
   REQUIRE_OK(tx->insert_membership(tenant_a(), spec));
   commit(tx);
@@ -36,6 +37,14 @@ TEST_CASE("insert_membership: find_membership reads every field back",
   CHECK(got->display_name == "Erin E.");
   CHECK(got->role == "admin");
   CHECK(to_unix_ms(got->joined_at) == t0 + 42);
+  CHECK(got->department == "Research & Development");
+  // Every read of a membership carries it.
+  auto listed = REQUIRE_VALUE(rtx->list_memberships(s.acme, std::nullopt, "", 100));
+  bool seen = false;
+  for (const auto& m : listed) seen = seen || (m.user == UserId("erin") && m.department == "Research & Development");
+  CHECK(seen);
+  auto by_email = REQUIRE_SOME(rtx->find_membership_by_email(s.acme, "erin.example@example.com"));
+  CHECK(by_email.department == "Research & Development");
 }
 
 TEST_CASE("insert_membership: a member already is already_exists (user_id); nothing changes",
@@ -109,6 +118,32 @@ TEST_CASE("update_membership_role: changes that membership only; not_found if th
   auto m = REQUIRE_SOME(rtx->find_membership(tenant_a(), s.acme, UserId("alice")));
   CHECK(m.email == "alice@example.com");  // only the role changed
   CHECK(to_unix_ms(m.joined_at) == t0 + 1000);
+}
+
+TEST_CASE("update_membership_department: changes that membership only; not_found if there is none",
+          "[memberships][update_membership_department]") {
+  auto s = seeded();
+  auto tx = begin_write(*s.storage, tenant_a(), {s.acme});
+  REQUIRE_OK(tx->update_membership_department(s.acme, UserId("alice"), "sales"));
+  REQUIRE_ERROR(tx->update_membership_department(s.acme, UserId("nobody"), "sales"),
+                ErrorCode::not_found);
+  REQUIRE_ERROR(tx->update_membership_department(s.acme, UserId("dave"), "sales"),
+                ErrorCode::not_found);
+  commit(tx);
+  {
+    auto rtx = begin_read(*s.storage);
+    auto m = REQUIRE_SOME(rtx->find_membership(tenant_a(), s.acme, UserId("alice")));
+    CHECK(m.department == "sales");
+    CHECK(m.role == "owner");  // only the department changed
+    CHECK(REQUIRE_SOME(rtx->find_membership(tenant_a(), s.globex, UserId("alice")))
+              .department.empty());
+  }  // a single-connection backend needs it back for the next transaction
+  // Cleared again.
+  auto tx2 = begin_write(*s.storage, tenant_a(), {s.acme});
+  REQUIRE_OK(tx2->update_membership_department(s.acme, UserId("alice"), ""));
+  commit(tx2);
+  auto rtx2 = begin_read(*s.storage);
+  CHECK(REQUIRE_SOME(rtx2->find_membership(tenant_a(), s.acme, UserId("alice"))).department.empty());
 }
 
 TEST_CASE("delete_membership: removes that membership only; not_found if there is none",
