@@ -35,6 +35,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,6 +83,18 @@ struct InvitationSettings {
   std::string accept_url_base = "https://example.invalid/invitations/accept?token=";
   MessageTemplates templates;
   std::size_t max_csv_rows = 100000;  ///< A larger import is refused whole (limit_exceeded).
+  /// The host's own placeholders, by name ("model_list" for 004's "[Model List]"): templates
+  /// may use {model_list} once it is declared here. Names are 1-32 of [a-z0-9_], starting
+  /// with a letter, and not a built-in placeholder; checked when the Service is created.
+  std::vector<std::string> host_placeholders;
+  /// Gives the values of host_placeholders for each message as it is rendered (invite, CSV
+  /// rows, resend), e.g. from the organization's plan. Required when host_placeholders is
+  /// not empty. A declared name it leaves out renders empty; a name it returns that is not
+  /// declared, a value over 1,000 characters or an exception fails that invitation with
+  /// invalid_argument (field "invitations.placeholder_values"). Values are put in the
+  /// subject as one line.
+  std::function<std::map<std::string, std::string>(const Organization&, const Invitation&)>
+      placeholder_values;
 };
 
 struct ServiceOptions {

@@ -149,8 +149,9 @@ Result<void> ensure_seat(const Core& s, StorageTransaction& tx, const Organizati
                          bool count_pending = true);
 
 
-/// invalid_argument if a template uses an unknown placeholder or bad fmt syntax.
-Result<void> check_templates(const MessageTemplates& templates);
+/// invalid_argument if a template uses an unknown placeholder or bad fmt syntax, or a host
+/// placeholder is badly named or has no source of values.
+Result<void> check_templates(const InvitationSettings& settings);
 
 // --- invitations ---
 

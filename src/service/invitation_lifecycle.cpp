@@ -287,7 +287,7 @@ Result<Committed<IssuedInvitation>> resend_invitation(Core& c, const Actor& acto
         inv.created_at = now;
         IssuedInvitation issued;
         issued.accept_url = c.invitations.accept_url_base + token.text;
-        ORGKIT_TRY(note, render(c.invitations.templates, OutgoingMessage::Kind::resend,
+        ORGKIT_TRY(note, render(c.invitations, OutgoingMessage::Kind::resend,
                                 organization, actor, inv, issued.accept_url));
         ORGKIT_CHECK(tx->reissue_invitation(org, inv.id, inv, token.hash));
         ORGKIT_CHECK(audit(c, *tx, actor, org, "invitation.resent", inv.email,

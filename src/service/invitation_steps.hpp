@@ -21,8 +21,9 @@ std::string audit_target(const Invitation& inv);
 
 using rules::format_time;
 
-/// The message for `inv`, from the templates (checked at Service creation).
-Result<OutgoingMessage> render(const MessageTemplates& t, OutgoingMessage::Kind kind,
+/// The message for `inv`, from the templates (checked at Service creation) and the host's
+/// placeholder values.
+Result<OutgoingMessage> render(const InvitationSettings& settings, OutgoingMessage::Kind kind,
                                const Organization& org, const Actor& inviter, const Invitation& inv,
                                const std::string& accept_url);
 

@@ -1,7 +1,11 @@
 // The words of invitations: matching keys, audit targets, times, and the message templates
 // (checked when the Service is created, rendered per invitation).
 #include <ctime>
+#include <map>
+#include <utility>
+#include <vector>
 
+#include <fmt/args.h>
 #include <fmt/format.h>
 
 #include "service/core.hpp"
@@ -39,7 +43,8 @@ constexpr std::string_view placeholders[] = {"organization", "inviter",    "invi
 
 // Templates may hold only bare {name} placeholders (and {{ }} for braces): no format specs,
 // so a template can neither fail at render time nor ask for a two-gigabyte field width.
-Result<void> check_template(std::string_view field, std::string_view t) {
+Result<void> check_template(std::string_view field, std::string_view t,
+                            const std::vector<std::string>& host_names) {
   for (std::size_t i = 0; i < t.size(); ++i) {
     if (t[i] == '}') {
       if (i + 1 < t.size() && t[i + 1] == '}') {
@@ -61,13 +66,16 @@ Result<void> check_template(std::string_view field, std::string_view t) {
     const std::string_view name = t.substr(i + 1, close - i - 1);
     bool known = false;
     for (auto p : placeholders) known = known || p == name;
+    for (const auto& h : host_names) known = known || h == name;
     if (!known) {
+      std::string also;
+      for (const auto& h : host_names) also += " {" + h + "}";
       return fail(Error::invalid(std::string(field),
                                  fmt::format("unknown placeholder {{{}}}; known: {{organization}} "
                                              "{{inviter}} {{inviter_email}} {{role}} {{message}} "
                                              "{{department}} {{accept_url}} {{expires_at}} "
-                                             "{{email}}",
-                                             name)));
+                                             "{{email}}{}",
+                                             name, also)));
     }
     i = close;
   }
@@ -82,17 +90,67 @@ std::string one_line(std::string s) {
   return s;
 }
 
-std::string render_one(const std::string& tmpl, const TemplateValues& v) {
-  return fmt::format(fmt::runtime(tmpl), fmt::arg("organization", v.organization),
-                     fmt::arg("inviter", v.inviter), fmt::arg("inviter_email", v.inviter_email),
-                     fmt::arg("role", v.role), fmt::arg("message", v.message),
-                     fmt::arg("department", v.department), fmt::arg("accept_url", v.accept_url),
-                     fmt::arg("expires_at", v.expires_at), fmt::arg("email", v.email));
+using HostValues = std::vector<std::pair<std::string, std::string>>;
+
+std::string render_one(const std::string& tmpl, const TemplateValues& v, const HostValues& host) {
+  fmt::dynamic_format_arg_store<fmt::format_context> args;
+  args.push_back(fmt::arg("organization", v.organization));
+  args.push_back(fmt::arg("inviter", v.inviter));
+  args.push_back(fmt::arg("inviter_email", v.inviter_email));
+  args.push_back(fmt::arg("role", v.role));
+  args.push_back(fmt::arg("message", v.message));
+  args.push_back(fmt::arg("department", v.department));
+  args.push_back(fmt::arg("accept_url", v.accept_url));
+  args.push_back(fmt::arg("expires_at", v.expires_at));
+  args.push_back(fmt::arg("email", v.email));
+  // The names live in `host`, which outlives the store.
+  for (const auto& [name, value] : host) args.push_back(fmt::arg(name.c_str(), value));
+  return fmt::vformat(tmpl, args);
+}
+
+constexpr std::size_t max_host_value_chars = 1000;
+
+// The host's values for this message: every declared name (empty unless given), checked.
+Result<HostValues> host_values(const InvitationSettings& settings, const Organization& org,
+                               const Invitation& inv) {
+  HostValues out;
+  if (settings.host_placeholders.empty()) return out;
+  std::map<std::string, std::string> given;
+  try {
+    given = settings.placeholder_values(org, inv);
+  } catch (const std::exception& e) {
+    return fail(Error::invalid("invitations.placeholder_values",
+                               fmt::format("the host's placeholder values failed: {}", e.what())));
+  } catch (...) {
+    return fail(Error::invalid("invitations.placeholder_values",
+                               "the host's placeholder values failed"));
+  }
+  for (const auto& [name, value] : given) {
+    bool declared = false;
+    for (const auto& h : settings.host_placeholders) declared = declared || h == name;
+    if (!declared) {
+      return fail(Error::invalid("invitations.placeholder_values",
+                                 fmt::format("gave '{}', which host_placeholders does not declare",
+                                             name)));
+    }
+    // Valid UTF-8, bounded, no control characters but line breaks and tabs.
+    if (!validate::text("invitations.placeholder_values", value, max_host_value_chars)) {
+      return fail(Error::invalid("invitations.placeholder_values",
+                                 fmt::format("the value of '{}' is not text of at most {} "
+                                             "characters",
+                                             name, max_host_value_chars)));
+    }
+  }
+  for (const auto& name : settings.host_placeholders) {
+    auto it = given.find(name);
+    out.emplace_back(name, it == given.end() ? std::string() : it->second);
+  }
+  return out;
 }
 
 }  // namespace
 
-Result<OutgoingMessage> render(const MessageTemplates& t, OutgoingMessage::Kind kind,
+Result<OutgoingMessage> render(const InvitationSettings& settings, OutgoingMessage::Kind kind,
                                const Organization& org, const Actor& inviter, const Invitation& inv,
                                const std::string& accept_url) {
   TemplateValues v{
@@ -110,6 +168,10 @@ Result<OutgoingMessage> render(const MessageTemplates& t, OutgoingMessage::Kind 
                                 v.accept_url,
                                 v.expires_at,
                                 one_line(v.email)};
+  const MessageTemplates& t = settings.templates;
+  ORGKIT_TRY(host, host_values(settings, org, inv));
+  HostValues host_subject = host;
+  for (auto& entry : host_subject) entry.second = one_line(std::move(entry.second));
   OutgoingMessage m;
   m.kind = kind;
   m.to = inv.email;
@@ -120,8 +182,8 @@ Result<OutgoingMessage> render(const MessageTemplates& t, OutgoingMessage::Kind 
   m.accept_url = v.accept_url;
   m.expires_at = v.expires_at;
   try {
-    m.subject = render_one(t.subject, subject_values);
-    m.body = render_one(t.body, v);
+    m.subject = render_one(t.subject, subject_values, host_subject);
+    m.body = render_one(t.body, v, host);
   } catch (const std::exception& e) {  // fmt::format_error, std::bad_alloc: never escape
     return fail(
         Error::invalid("invitations.templates", fmt::format("cannot render: {}", e.what())));
@@ -129,9 +191,31 @@ Result<OutgoingMessage> render(const MessageTemplates& t, OutgoingMessage::Kind 
   return m;
 }
 
-Result<void> check_templates(const MessageTemplates& templates) {
-  ORGKIT_CHECK(check_template("invitations.templates.subject", templates.subject));
-  return check_template("invitations.templates.body", templates.body);
+Result<void> check_templates(const InvitationSettings& settings) {
+  const auto& names = settings.host_placeholders;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string field = fmt::format("invitations.host_placeholders[{}]", i);
+    const std::string& n = names[i];
+    bool ok = !n.empty() && n.size() <= 32 && n[0] >= 'a' && n[0] <= 'z';
+    for (char ch : n) ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_');
+    if (!ok) {
+      return fail(Error::invalid(field, "must be 1-32 of [a-z0-9_], starting with a letter"));
+    }
+    for (auto p : placeholders) {
+      if (p == n) {
+        return fail(Error::invalid(field, fmt::format("'{}' is a built-in placeholder", n)));
+      }
+    }
+    for (std::size_t k = 0; k < i; ++k) {
+      if (names[k] == n) return fail(Error::invalid(field, fmt::format("'{}' is declared twice", n)));
+    }
+  }
+  if (!names.empty() && !settings.placeholder_values) {
+    return fail(Error::invalid("invitations.placeholder_values",
+                               "is required when host_placeholders are declared"));
+  }
+  ORGKIT_CHECK(check_template("invitations.templates.subject", settings.templates.subject, names));
+  return check_template("invitations.templates.body", settings.templates.body, names);
 }
 
 }  // namespace orgkit::detail

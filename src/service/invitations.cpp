@@ -87,7 +87,7 @@ Result<Issued> issue_email_invitation(Core& s, StorageTransaction& tx, const Act
   // Render before writing: a message that cannot be rendered leaves nothing behind.
   Issued out;
   out.issued.accept_url = s.invitations.accept_url_base + token.text;
-  ORGKIT_TRY(note, render(s.invitations.templates, OutgoingMessage::Kind::invitation, org, actor,
+  ORGKIT_TRY(note, render(s.invitations, OutgoingMessage::Kind::invitation, org, actor,
                           inv, out.issued.accept_url));
   // Every check passed: only now does this invitation take its seat (a refused row of a CSV
   // import must not use one up).

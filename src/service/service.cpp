@@ -65,7 +65,7 @@ Result<void> Service::validate_options(const ServiceOptions& options) {
   }
   if (inv.max_csv_rows < 1)
     return fail(Error::invalid("invitations.max_csv_rows", "must be at least 1"));
-  return detail::check_templates(inv.templates);
+  return detail::check_templates(inv);
 }
 
 const PermissionPolicy& Service::policy() const {
