@@ -1,0 +1,537 @@
+// Issue 9's figures in one run, side by side with baselines measured in the same run: the
+// machines are shared and noisy, so every figure is a median of several repetitions and is
+// reported as a ratio against a baseline of the same kind.
+//
+//   cmake --preset bench && cmake --build --preset bench --target orgkit_scale_benchmark
+//   ./build/bench/bench/orgkit_scale_benchmark                      # 10,000 memberships
+//   ./build/bench/bench/orgkit_scale_benchmark --memberships 1000000 # and a large file
+//   options: --memberships N (default 10000), --reps R (5), --csv-rows N (100000; 0 skips),
+//            --rounds N (1000, cross-process freshness rounds), --keep (leave the file)
+//
+// Rows, each with its baseline:
+//   check warm    Service::check answered from the cache, random members  / a string-keyed
+//                 std::unordered_map probe of the same keys
+//   check cold    the same with check_cache_capacity = 0                  / a bare prepared
+//                 SELECT of the membership row on the same file (sqlite3 C API)
+//   threads       warm checks from 2 threads, checks per second           / 1 thread
+//   writes        add_member, change_member_role, remove_member, one per transaction / a bare
+//                 BEGIN IMMEDIATE; INSERT; COMMIT of one row of the same shape, on the same file,
+//                 without (and with) the membership table's secondary indexes
+//   CSV import    import_invitations_csv of N rows                         / the same rows
+//                 inserted bare into an invitations-shaped table in one transaction
+//   memory        bytes per cached membership (RSS growth while the cache fills), and RSS
+//                 before and after 10,000,000 warm checks
+//   freshness     a second process (this program, spawned) revokes; this one checks through
+//                 its cache: stale allows, and the time from the writer's commit returning to
+//                 the first deny here
+//
+// The population is written straight through the Storage interface in one transaction (the
+// Service would make it one transaction and one audit event per member); its time and the
+// bytes on disk per membership are reported too. Nothing here is a test: no figure is checked.
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <orgkit/orgkit.hpp>
+
+extern char** environ;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+using orgkit::Actor;
+using orgkit::OrgId;
+using orgkit::Service;
+using orgkit::UserId;
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "scale_benchmark: %s\n", what.c_str());
+  std::exit(1);
+}
+
+template <class T>
+T must(orgkit::Result<T> r, const char* what) {
+  if (!r) die(std::string(what) + ": " + orgkit::to_string(r.error()));
+  return std::move(*r);
+}
+
+void must(orgkit::Result<void> r, const char* what) {
+  if (!r) die(std::string(what) + ": " + orgkit::to_string(r.error()));
+}
+
+std::string member_id(std::int64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "user-%07" PRId64, i);
+  return buf;
+}
+
+Actor actor(std::int64_t i) {
+  return Actor{UserId(member_id(i)), member_id(i) + "@example.com", "", orgkit::default_tenant()};
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Nanoseconds per operation of `op(i)` over `n` operations, median of `reps` repetitions.
+double ns_per_op(int reps, std::int64_t n, const std::function<void(std::int64_t)>& op) {
+  std::vector<double> out;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = clock_type::now();
+    for (std::int64_t i = 0; i < n; ++i) op(i);
+    out.push_back(std::chrono::duration<double, std::nano>(clock_type::now() - t0).count() /
+                  static_cast<double>(n));
+  }
+  return median(out);
+}
+
+long rss_kib() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return -1;
+}
+
+struct Options {
+  std::int64_t memberships = 10000;
+  int reps = 5;
+  std::int64_t csv_rows = 100000;
+  int rounds = 1000;
+  bool keep = false;
+};
+
+void row(const char* what, double value, const char* unit, const char* baseline_name,
+         double baseline, double goal) {
+  const double ratio = value / baseline;
+  std::printf("%-34s %10.1f %-5s %-34s %10.1f %-5s %7.2fx  goal <= %.1fx  %s\n", what, value,
+              unit, baseline_name, baseline, unit, ratio, goal,
+              ratio <= goal ? "met" : "NOT met");
+}
+
+void info(const char* what, double value, const char* unit) {
+  std::printf("%-34s %10.1f %s\n", what, value, unit);
+}
+
+// --- population ------------------------------------------------------------------------------
+
+struct World {
+  std::string path;
+  OrgId org;
+};
+
+World populate(const std::string& path, std::int64_t n) {
+  for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"}) {
+    std::filesystem::remove(path + suffix);
+  }
+  orgkit::SqliteOptions so;
+  so.path = path;
+  so.cache_kib = 65536;
+  auto storage = must(orgkit::open_sqlite(so), "open_sqlite");
+  const auto t0 = clock_type::now();
+  auto tx = must(storage->begin_write(orgkit::WriteScope{}), "begin");
+  const auto now = orgkit::SystemClock().now();
+  orgkit::Organization org;
+  org.tenant = orgkit::default_tenant();
+  org.name = "Benchmark";
+  org.slug = "benchmark";
+  org.created_by = UserId(member_id(0));
+  org.created_at = now;
+  const OrgId id = must(tx->insert_organization(org), "insert_organization");
+  for (std::int64_t i = 0; i < n; ++i) {
+    const char* role = i == 0 ? "owner" : i % 100 == 1 ? "admin" : i % 10 == 2 ? "viewer"
+                                                                            : "member";
+    orgkit::Membership m{id, UserId(member_id(i)), member_id(i) + "@example.com", "", role, now,
+                         {}};
+    must(tx->insert_membership(org.tenant, m), "insert_membership");
+  }
+  must(tx->commit(), "commit");
+  tx.reset();
+  storage.reset();
+  const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path, ec) + std::filesystem::file_size(path + "-wal", ec);
+  std::printf("population: %" PRId64 " memberships in %.1f s; %.0f bytes on disk per membership\n",
+              n, secs, static_cast<double>(bytes) / static_cast<double>(n));
+  return World{path, id};
+}
+
+std::unique_ptr<Service> open_service(const World& w, std::size_t cache) {
+  orgkit::ServiceOptions options;
+  options.check_cache_capacity = cache;
+  return must(Service::open_sqlite(w.path, std::move(options)), "open_sqlite");
+}
+
+// --- checks ----------------------------------------------------------------------------------
+
+struct PairHash {
+  std::size_t operator()(const std::pair<std::int64_t, std::string>& k) const noexcept {
+    return std::hash<std::string>{}(k.second) ^ (static_cast<std::size_t>(k.first) * 0x9e3779b97f4a7c15ULL);
+  }
+};
+
+void checks(const Options& o, const World& w) {
+  const std::int64_t working = std::min<std::int64_t>(o.memberships, 50000);
+  std::mt19937_64 rng(42);
+  std::vector<Actor> actors;
+  std::vector<std::int64_t> keys;
+  for (std::int64_t i = 0; i < 200000; ++i) {
+    keys.push_back(static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(working)));
+  }
+  for (std::int64_t i = 0; i < working; ++i) actors.push_back(actor(i));
+  const std::int64_t n = static_cast<std::int64_t>(keys.size());
+
+  // Baseline: a string-keyed hash map of the same (organization, user) keys.
+  std::unordered_map<std::pair<std::int64_t, std::string>, int, PairHash> map;
+  for (std::int64_t i = 0; i < working; ++i) map.emplace(std::make_pair(w.org.value(), member_id(i)), 1);
+  volatile int sink = 0;
+  const double probe = ns_per_op(o.reps, n, [&](std::int64_t i) {
+    const Actor& a = actors[static_cast<std::size_t>(keys[static_cast<std::size_t>(i)])];
+    auto it = map.find(std::make_pair(w.org.value(), a.id.value()));
+    sink = sink + (it != map.end() ? it->second : 0);
+  });
+
+  const long rss_before = rss_kib();
+  auto warm_kit = open_service(w, static_cast<std::size_t>(working) * 2);
+  const auto p = must(warm_kit->policy().permission("resources:read"), "permission");
+  for (std::int64_t i = 0; i < working; ++i) {  // fill the cache
+    (void)warm_kit->check(actors[static_cast<std::size_t>(i)], w.org, p);
+  }
+  const long rss_filled = rss_kib();
+  const double warm = ns_per_op(o.reps, n, [&](std::int64_t i) {
+    auto r = warm_kit->check(actors[static_cast<std::size_t>(keys[static_cast<std::size_t>(i)])], w.org, p);
+    if (!r || !*r) die("warm check failed");
+  });
+
+  // Baseline: a bare prepared SELECT of the membership row on the same file.
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(w.path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) die("sqlite3_open");
+  sqlite3_stmt* select = nullptr;
+  sqlite3_prepare_v2(db, "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND tenant = ?",
+                     -1, &select, nullptr);
+  const double bare_select = ns_per_op(o.reps, n / 4, [&](std::int64_t i) {
+    const Actor& a = actors[static_cast<std::size_t>(keys[static_cast<std::size_t>(i)])];
+    sqlite3_bind_int64(select, 1, w.org.value());
+    sqlite3_bind_text(select, 2, a.id.value().data(), static_cast<int>(a.id.value().size()), SQLITE_STATIC);
+    sqlite3_bind_text(select, 3, "default", 7, SQLITE_STATIC);
+    if (sqlite3_step(select) != SQLITE_ROW) die("bare select found nothing");
+    sqlite3_reset(select);
+  });
+  sqlite3_finalize(select);
+  sqlite3_close(db);
+
+  auto cold_kit = open_service(w, 0);
+  const double cold = ns_per_op(o.reps, n / 4, [&](std::int64_t i) {
+    auto r = cold_kit->check(actors[static_cast<std::size_t>(keys[static_cast<std::size_t>(i)])], w.org, p);
+    if (!r || !*r) die("cold check failed");
+  });
+
+  std::printf("\n%-34s %16s %-34s %16s %8s\n", "what", "orgkit", "baseline", "", "ratio");
+  row("check, warm (cache hit)", warm, "ns", "unordered_map<(org,string)> probe", probe, 3.0);
+  row("check, cold (cache off)", cold, "ns", "bare prepared SELECT", bare_select, 1.2);
+
+  // Threads: warm checks per second from 1 and 2 threads (each thread fills its own cache).
+  auto throughput = [&](int threads) {
+    std::vector<double> out;
+    for (int r = 0; r < o.reps; ++r) {
+      std::vector<std::thread> pool;
+      const std::int64_t per = n;
+      const auto t0 = clock_type::now();
+      for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+          for (std::int64_t i = 0; i < per; ++i) {
+            const auto k = keys[static_cast<std::size_t>((i + t * 7919) % n)];
+            (void)warm_kit->check(actors[static_cast<std::size_t>(k)], w.org, p);
+          }
+        });
+      }
+      for (auto& th : pool) th.join();
+      out.push_back(static_cast<double>(per * threads) /
+                    std::chrono::duration<double>(clock_type::now() - t0).count());
+    }
+    return median(out);
+  };
+  const double one = throughput(1), two = throughput(2);
+  info("warm checks/s, 1 thread", one, "/s");
+  info("warm checks/s, 2 threads", two, "/s");
+  info("  scaling, 2 threads / 1", two / one, "x");
+
+  info("bytes per cached membership",
+       static_cast<double>(rss_filled - rss_before) * 1024.0 / static_cast<double>(working),
+       "B (RSS growth; 64 B entry + ids)");
+  const long before_10m = rss_kib();
+  for (std::int64_t i = 0; i < 10'000'000; ++i) {
+    (void)warm_kit->check(actors[static_cast<std::size_t>(keys[static_cast<std::size_t>(i % n)])], w.org, p);
+  }
+  std::printf("%-34s %10ld KiB before, %ld KiB after 10,000,000 warm checks\n", "RSS", before_10m,
+              rss_kib());
+}
+
+// --- writes ----------------------------------------------------------------------------------
+
+double bare_inserts(const World& w, int n, bool indexes) {
+  sqlite3* db = nullptr;
+  sqlite3_open(w.path.c_str(), &db);
+  sqlite3_busy_timeout(db, 10000);
+  sqlite3_exec(db, "PRAGMA synchronous = NORMAL; DROP TABLE IF EXISTS bare_members;"
+                   "CREATE TABLE bare_members (org_id INTEGER NOT NULL, user_id TEXT NOT NULL, "
+                   "tenant TEXT NOT NULL, email TEXT NOT NULL, display_name TEXT NOT NULL, "
+                   "role TEXT NOT NULL, joined_at INTEGER NOT NULL, email_key TEXT NOT NULL, "
+                   "department TEXT NOT NULL, PRIMARY KEY (org_id, user_id)) WITHOUT ROWID;",
+               nullptr, nullptr, nullptr);
+  if (indexes) {
+    sqlite3_exec(db, "CREATE INDEX bare_by_user ON bare_members (tenant, user_id);"
+                     "CREATE INDEX bare_by_role ON bare_members (org_id, role, user_id);"
+                     "CREATE INDEX bare_by_email ON bare_members (org_id, email_key);",
+                 nullptr, nullptr, nullptr);
+  }
+  sqlite3_stmt *begin = nullptr, *insert = nullptr, *commit = nullptr;
+  sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, nullptr);
+  sqlite3_prepare_v2(db, "INSERT INTO bare_members VALUES (1, ?1, 'default', ?2, '', 'member', 0, ?2, '')", -1, &insert, nullptr);
+  sqlite3_prepare_v2(db, "COMMIT", -1, &commit, nullptr);
+  const auto t0 = clock_type::now();
+  for (int i = 0; i < n; ++i) {
+    const std::string id = "bare-" + std::to_string(i), email = id + "@example.com";
+    sqlite3_step(begin);
+    sqlite3_reset(begin);
+    sqlite3_bind_text(insert, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 2, email.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(insert) != SQLITE_DONE) die(sqlite3_errmsg(db));
+    sqlite3_reset(insert);
+    sqlite3_step(commit);
+    sqlite3_reset(commit);
+  }
+  const double us = std::chrono::duration<double, std::micro>(clock_type::now() - t0).count() / n;
+  sqlite3_finalize(begin);
+  sqlite3_finalize(insert);
+  sqlite3_finalize(commit);
+  sqlite3_exec(db, "DROP TABLE bare_members", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  return us;
+}
+
+void writes(const Options& o, const World& w) {
+  constexpr int n = 1000;
+  auto kit = open_service(w, 65536);
+  const Actor owner = actor(0);
+  std::vector<double> add, change, remove, bare, bare_indexed;
+  for (int r = 0; r < o.reps; ++r) {
+    const std::string prefix = "w" + std::to_string(r) + "-";
+    auto timed = [&](const std::function<void(int)>& op) {
+      const auto t0 = clock_type::now();
+      for (int i = 0; i < n; ++i) op(i);
+      return std::chrono::duration<double, std::micro>(clock_type::now() - t0).count() / n;
+    };
+    add.push_back(timed([&](int i) {
+      const std::string id = prefix + std::to_string(i);
+      must(kit->add_member(owner, w.org, {UserId(id), id + "@example.com", "", "member"}), "add_member");
+    }));
+    change.push_back(timed([&](int i) {
+      must(kit->change_member_role(owner, w.org, UserId(prefix + std::to_string(i)), "viewer"), "change_member_role");
+    }));
+    remove.push_back(timed([&](int i) {
+      must(kit->remove_member(owner, w.org, UserId(prefix + std::to_string(i))), "remove_member");
+    }));
+    bare.push_back(bare_inserts(w, n, false));
+    bare_indexed.push_back(bare_inserts(w, n, true));
+  }
+  const double b = median(bare), bi = median(bare_indexed);
+  std::printf("\n");
+  row("add_member", median(add), "us", "bare INSERT transaction", b, 3.0);
+  row("change_member_role", median(change), "us", "bare INSERT transaction", b, 3.0);
+  row("remove_member", median(remove), "us", "bare INSERT transaction", b, 3.0);
+  row("add_member", median(add), "us", "bare INSERT, same 3 indexes", bi, 3.0);
+}
+
+// --- CSV import ------------------------------------------------------------------------------
+
+void csv_import(const Options& o) {
+  if (o.csv_rows <= 0) return;
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("orgkit-scale-csv-" + std::to_string(::getpid()) + ".db")).string();
+  std::string csv = "email,role,department,message\n";
+  for (std::int64_t i = 0; i < o.csv_rows; ++i) {
+    csv += "invitee" + std::to_string(i) + "@example.com,member,engineering,Welcome\n";
+  }
+  std::vector<double> orgkit_ms, bare_ms;
+  for (int r = 0; r < std::min(o.reps, 3); ++r) {
+    for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"}) std::filesystem::remove(path + suffix);
+    orgkit::ServiceOptions options;
+    options.invitations.max_csv_rows = static_cast<std::size_t>(o.csv_rows);
+    auto kit = must(Service::open_sqlite(path, std::move(options)), "open_sqlite");
+    const Actor owner = actor(0);
+    orgkit::NewOrganization spec;
+    spec.name = "Import";
+    const OrgId org = must(kit->create_organization(owner, spec), "create_organization").id;
+    auto t0 = clock_type::now();
+    auto result = must(kit->import_invitations_csv(owner, org, csv), "import");
+    orgkit_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
+    if (result.invited != static_cast<std::size_t>(o.csv_rows)) die("import invited fewer rows");
+    kit.reset();
+
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_exec(db, "CREATE TABLE bare_invitations (id INTEGER PRIMARY KEY, org_id INTEGER, "
+                     "email TEXT, email_key TEXT, role TEXT, department TEXT, message TEXT, "
+                     "token_hash BLOB UNIQUE, created_at INTEGER, expires_at INTEGER)",
+                 nullptr, nullptr, nullptr);
+    sqlite3_stmt* insert = nullptr;
+    sqlite3_prepare_v2(db, "INSERT INTO bare_invitations (org_id, email, email_key, role, "
+                           "department, message, token_hash, created_at, expires_at) "
+                           "VALUES (1, ?1, ?1, 'member', 'engineering', 'Welcome', ?2, 0, 0)",
+                       -1, &insert, nullptr);
+    std::mt19937_64 rng(7);
+    t0 = clock_type::now();
+    sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    for (std::int64_t i = 0; i < o.csv_rows; ++i) {
+      const std::string email = "invitee" + std::to_string(i) + "@example.com";
+      std::uint64_t hash[4] = {rng(), rng(), rng(), rng()};
+      sqlite3_bind_text(insert, 1, email.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_blob(insert, 2, hash, sizeof hash, SQLITE_TRANSIENT);
+      sqlite3_step(insert);
+      sqlite3_reset(insert);
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    bare_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
+    sqlite3_finalize(insert);
+    sqlite3_close(db);
+  }
+  for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"}) std::filesystem::remove(path + suffix);
+  std::printf("\n");
+  char what[64];
+  std::snprintf(what, sizeof what, "CSV import, %" PRId64 " rows", o.csv_rows);
+  row(what, median(orgkit_ms), "ms", "bare inserts, one transaction", median(bare_ms), 4.0);
+}
+
+// --- cross-process freshness -----------------------------------------------------------------
+
+// The writer process: for each byte read on `in`, 'g' grants, 'r' revokes; after each commit
+// returns it writes the steady-clock time (ns) of that moment on `out`.
+int writer_main(const std::string& path, OrgId org, int in, int out) {
+  auto kit = must(Service::open_sqlite(path), "writer open");
+  const Actor owner = actor(0), target = actor(3);  // a member
+  char c = 0;
+  while (::read(in, &c, 1) == 1) {
+    must(kit->change_member_role(owner, org, target.id, c == 'g' ? "admin" : "viewer"), "writer");
+    const std::int64_t at = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                clock_type::now().time_since_epoch()).count();
+    if (::write(out, &at, sizeof at) != sizeof at) return 1;
+  }
+  return 0;
+}
+
+void freshness(const Options& o, const World& w, const char* self) {
+  // This process's ends are close-on-exec: the writer must not hold the write end of its own
+  // input, or it would never see the end of it.
+  int to_writer[2], from_writer[2];
+  if (::pipe2(to_writer, O_CLOEXEC) != 0 || ::pipe2(from_writer, O_CLOEXEC) != 0) die("pipe");
+  ::fcntl(to_writer[0], F_SETFD, 0);
+  ::fcntl(from_writer[1], F_SETFD, 0);
+  const std::string org = std::to_string(w.org.value()), in = std::to_string(to_writer[0]),
+                    out = std::to_string(from_writer[1]);
+  std::vector<std::string> args{self, "--writer", w.path, org, in, out};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, self, nullptr, nullptr, argv.data(), environ) != 0) die("posix_spawn");
+  ::close(to_writer[0]);
+  ::close(from_writer[1]);
+
+  auto kit = open_service(w, 65536);
+  const Actor target = actor(3);
+  const auto invite = must(kit->policy().permission("members:invite"), "permission");
+  long stale = 0;
+  std::vector<double> to_deny_us;
+  auto wait_commit = [&] {
+    std::int64_t at = 0;
+    if (::read(from_writer[0], &at, sizeof at) != sizeof at) die("writer ended");
+    return at;
+  };
+  for (int round = 0; round < o.rounds; ++round) {
+    if (::write(to_writer[1], "g", 1) != 1) die("write");
+    (void)wait_commit();
+    for (int k = 0; k < 3; ++k) {  // warm the cache with the grant
+      if (!must(kit->check(target, w.org, invite), "check")) die("grant not seen");
+    }
+    if (::write(to_writer[1], "r", 1) != 1) die("write");
+    const std::int64_t committed = wait_commit();
+    // Every check from here on started after the revocation's commit returned.
+    for (;;) {
+      const bool allowed = must(kit->check(target, w.org, invite), "check");
+      if (!allowed) break;
+      ++stale;
+      if (stale > 1000000) die("never denied");
+    }
+    const std::int64_t denied = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    clock_type::now().time_since_epoch()).count();
+    to_deny_us.push_back(static_cast<double>(denied - committed) / 1000.0);
+  }
+  ::close(to_writer[1]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(from_writer[0]);
+  std::sort(to_deny_us.begin(), to_deny_us.end());
+  std::printf("\ncross-process freshness, %d revocations by another process:\n", o.rounds);
+  info("  stale allows", static_cast<double>(stale), "");
+  info("  commit returned -> first deny, median", to_deny_us[to_deny_us.size() / 2], "us");
+  info("  commit returned -> first deny, p99", to_deny_us[to_deny_us.size() * 99 / 100], "us");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 6 && std::strcmp(argv[1], "--writer") == 0) {
+    return writer_main(argv[2], OrgId(std::atoll(argv[3])), std::atoi(argv[4]), std::atoi(argv[5]));
+  }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&] {
+      if (i + 1 >= argc) die("missing value after " + a);
+      return std::atoll(argv[++i]);
+    };
+    if (a == "--memberships") o.memberships = next();
+    else if (a == "--reps") o.reps = static_cast<int>(next());
+    else if (a == "--csv-rows") o.csv_rows = next();
+    else if (a == "--rounds") o.rounds = static_cast<int>(next());
+    else if (a == "--keep") o.keep = true;
+    else die("unknown option " + a + " (see the top of bench/scale_benchmark.cpp)");
+  }
+  if (o.memberships < 10 || o.reps < 1 || o.rounds < 1) die("bad option values");
+  std::printf("orgkit_scale_benchmark --memberships %" PRId64 " --reps %d --csv-rows %" PRId64
+              " --rounds %d (medians of %d repetitions)\n",
+              o.memberships, o.reps, o.csv_rows, o.rounds, o.reps);
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("orgkit-scale-" + std::to_string(::getpid()) + ".db")).string();
+  const World w = populate(path, o.memberships);
+  checks(o, w);
+  writes(o, w);
+  csv_import(o);
+  freshness(o, w, argv[0]);
+  if (!o.keep) {
+    for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"}) std::filesystem::remove(path + suffix);
+  }
+  return 0;
+}
