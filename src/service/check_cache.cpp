@@ -38,18 +38,27 @@ bool CheckCache::same(const Entry& e, std::uint32_t hash, std::string_view tenan
          std::memcmp(e.key + tenant.size(), user.data(), user.size()) == 0;
 }
 
+// Each key may live in either of two sets (two-choice hashing): a full set spills into the
+// key's other set instead of evicting, so sets overflow only when both are full. That keeps
+// keys from thrashing in a table that is well filled.
+std::size_t CheckCache::other_set(std::uint64_t h) const noexcept {
+  return ((h >> 20) ^ (h >> 41) ^ (h * 0x9e3779b97f4a7c15ULL >> 7)) & set_mask_;
+}
+
 std::optional<CachedAccess> CheckCache::find(std::string_view tenant, OrgId org,
                                              std::string_view user,
                                              const ChangeSignal& signal) noexcept {
   const std::uint64_t h = hash_of(tenant, org, user);
   const auto tag = static_cast<std::uint32_t>(h >> 32);
-  Entry* set = &entries_[(h & set_mask_) * ways];
-  for (std::size_t i = 0; i < ways; ++i) {
-    Entry& e = set[i];
-    if (!same(e, tag, tenant, org, user)) continue;
-    if (!signal.unchanged(org, e.version)) return std::nullopt;  // put() will replace it
-    e.last_used = ++tick_;
-    return CachedAccess{e.member, e.permissions};
+  for (const std::size_t set_index : {h & set_mask_, other_set(h)}) {
+    Entry* set = &entries_[set_index * ways];
+    for (std::size_t i = 0; i < ways; ++i) {
+      Entry& e = set[i];
+      if (!same(e, tag, tenant, org, user)) continue;
+      if (!signal.unchanged(org, e.version)) return std::nullopt;  // put() will replace it
+      e.last_used = ++tick_;
+      return CachedAccess{e.member, e.permissions};
+    }
   }
   return std::nullopt;
 }
@@ -60,21 +69,28 @@ void CheckCache::put(std::string_view tenant, OrgId org, std::string_view user,
   if (tenant.size() > 255 || user.size() > 255) return;
   const std::uint64_t h = hash_of(tenant, org, user);
   const auto tag = static_cast<std::uint32_t>(h >> 32);
-  Entry* set = &entries_[(h & set_mask_) * ways];
+  Entry* const sets[2] = {&entries_[(h & set_mask_) * ways], &entries_[other_set(h) * ways]};
+  const std::size_t choices = sets[0] == sets[1] ? 1 : 2;
   Entry* slot = nullptr;
-  for (std::size_t i = 0; i < ways && slot == nullptr; ++i) {
-    if (same(set[i], tag, tenant, org, user)) slot = &set[i];  // refresh in place
+  for (std::size_t k = 0; k < choices && slot == nullptr; ++k) {
+    for (std::size_t i = 0; i < ways && slot == nullptr; ++i) {
+      if (same(sets[k][i], tag, tenant, org, user)) slot = &sets[k][i];  // refresh in place
+    }
   }
-  for (std::size_t i = 0; i < ways && slot == nullptr; ++i) {
-    if (set[i].key == nullptr) slot = &set[i];
+  for (std::size_t k = 0; k < choices && slot == nullptr; ++k) {
+    for (std::size_t i = 0; i < ways && slot == nullptr; ++i) {
+      if (sets[k][i].key == nullptr) slot = &sets[k][i];
+    }
   }
-  if (slot == nullptr) {  // the set is full: evict its least recently used entry
-    slot = &set[0];
-    for (std::size_t i = 1; i < ways; ++i) {
-      // Unsigned distance from now, so that the tick wrapping around stays correct.
-      if (static_cast<std::uint32_t>(tick_ - set[i].last_used) >
-          static_cast<std::uint32_t>(tick_ - slot->last_used)) {
-        slot = &set[i];
+  if (slot == nullptr) {  // both sets are full: evict the least recently used of them
+    slot = &sets[0][0];
+    for (std::size_t k = 0; k < choices; ++k) {
+      for (std::size_t i = 0; i < ways; ++i) {
+        // Unsigned distance from now, so that the tick wrapping around stays correct.
+        if (static_cast<std::uint32_t>(tick_ - sets[k][i].last_used) >
+            static_cast<std::uint32_t>(tick_ - slot->last_used)) {
+          slot = &sets[k][i];
+        }
       }
     }
   }

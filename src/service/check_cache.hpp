@@ -9,8 +9,9 @@
 // that version, so a change committed anywhere (any thread, any process on the same
 // database) is seen by every check that starts after its commit returned.
 //
-// Memory: capacity entries in sets of eight (a set-associative table); a full set evicts its
-// least recently used entry. An entry is 64 bytes plus its ids.
+// Memory: capacity entries in sets of eight (a set-associative table). Each key may live in
+// either of two sets; when both are full, the least recently used entry of the two goes.
+// An entry is 64 bytes plus its ids.
 #pragma once
 
 #include <cstddef>
@@ -71,6 +72,7 @@ class CheckCache {
   static std::uint64_t hash_of(std::string_view tenant, OrgId org, std::string_view user) noexcept;
   static bool same(const Entry& e, std::uint32_t hash, std::string_view tenant, OrgId org,
                    std::string_view user) noexcept;
+  std::size_t other_set(std::uint64_t h) const noexcept;
   std::vector<Entry> entries_;
   std::size_t set_mask_;
   std::size_t used_ = 0;
