@@ -5,7 +5,10 @@
 #include <utility>
 #include <vector>
 
-#include <fmt/args.h>
+#include <iterator>
+#include <stdexcept>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "service/core.hpp"
@@ -14,13 +17,7 @@
 
 namespace orgkit::detail {
 
-std::string email_key(std::string_view email) {
-  std::string key = validate::trim(email);
-  for (char& c : key) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return key;
-}
+std::string email_key(std::string_view email) { return validate::email_key(email); }
 
 // What audit events about an invitation name: the address, or the link's id (never a token).
 std::string audit_target(const Invitation& inv) {
@@ -92,20 +89,43 @@ std::string one_line(std::string s) {
 
 using HostValues = std::vector<std::pair<std::string, std::string>>;
 
+// The value of placeholder `name`: a built-in one, else one of the host's.
+std::string_view value_of(std::string_view name, const TemplateValues& v, const HostValues& host) {
+  const std::string* builtin[] = {&v.organization, &v.inviter,    &v.inviter_email,
+                                  &v.role,         &v.message,    &v.department,
+                                  &v.accept_url,   &v.expires_at, &v.email};
+  static_assert(std::size(builtin) == std::size(placeholders), "one value per placeholder");
+  for (std::size_t i = 0; i < std::size(placeholders); ++i) {
+    if (placeholders[i] == name) return *builtin[i];
+  }
+  for (const auto& [host_name, value] : host) {
+    if (host_name == name) return value;
+  }
+  return {};  // check_template admitted only known names
+}
+
+// Renders a template that check_template accepted: literal text, "{{" and "}}" as braces, and
+// each bare {name} as its value, as fmt would format it with named arguments. By hand rather
+// than with fmt::dynamic_format_arg_store, which copies every name and value onto the heap
+// for each message: most of the cost of a message in a large CSV import.
 std::string render_one(const std::string& tmpl, const TemplateValues& v, const HostValues& host) {
-  fmt::dynamic_format_arg_store<fmt::format_context> args;
-  args.push_back(fmt::arg("organization", v.organization));
-  args.push_back(fmt::arg("inviter", v.inviter));
-  args.push_back(fmt::arg("inviter_email", v.inviter_email));
-  args.push_back(fmt::arg("role", v.role));
-  args.push_back(fmt::arg("message", v.message));
-  args.push_back(fmt::arg("department", v.department));
-  args.push_back(fmt::arg("accept_url", v.accept_url));
-  args.push_back(fmt::arg("expires_at", v.expires_at));
-  args.push_back(fmt::arg("email", v.email));
-  // The names live in `host`, which outlives the store.
-  for (const auto& [name, value] : host) args.push_back(fmt::arg(name.c_str(), value));
-  return fmt::vformat(tmpl, args);
+  std::string out;
+  out.reserve(tmpl.size() + 256);
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    const char c = tmpl[i];
+    if ((c == '{' || c == '}') && i + 1 < tmpl.size() && tmpl[i + 1] == c) {
+      out += c;
+      ++i;
+    } else if (c == '{') {
+      const std::size_t close = tmpl.find('}', i);
+      if (close == std::string::npos) throw std::invalid_argument("unclosed placeholder");
+      out += value_of(std::string_view(tmpl).substr(i + 1, close - i - 1), v, host);
+      i = close;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 constexpr std::size_t max_host_value_chars = 1000;
