@@ -268,4 +268,12 @@ Result<void> page_limit(std::string_view field, int limit) {
   return {};
 }
 
+std::string email_key(std::string_view email) {
+  std::string key = trim(email);
+  for (char& c : key) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return key;
+}
+
 }  // namespace orgkit::validate

@@ -24,6 +24,11 @@ inline constexpr std::size_t max_department_chars = 100;
 /// Whitespace-trimmed copy (ASCII whitespace).
 std::string trim(std::string_view s);
 
+/// The key an email address is matched by: trimmed, ASCII lower-cased. Every backend stores
+/// and compares this key, computed here (never by a database's own lower()), so that all of
+/// them agree on which addresses are the same.
+std::string email_key(std::string_view email);
+
 /// Whether `s` is well-formed UTF-8.
 bool is_utf8(std::string_view s);
 

@@ -39,10 +39,16 @@ struct SqliteOptions {
   /// Page cache per connection, in KiB (64-1048576). A transaction larger than it (a big CSV
   /// import) spills pages to the log and writes them more than once; raise it for those.
   int cache_kib = 8192;
+  /// How many pages (4 KiB each) the write-ahead log may hold before a commit copies them back
+  /// into the database file (SQLite's wal_autocheckpoint; 100-1000000). A checkpoint writes each
+  /// page it copies once and syncs the file, however many commits changed that page since the
+  /// last one, so a longer interval writes less per commit; the log file grows to about this
+  /// size (16 MiB by default) and is reused from its start after each checkpoint.
+  int checkpoint_pages = 4000;
 };
 
 /// The schema version this build creates and understands.
-inline constexpr int sqlite_schema_version = 5;
+inline constexpr int sqlite_schema_version = 6;
 
 /// Opens a SQLite store. Errors: invalid_argument (field "path" or "max_connections"),
 /// storage if the file cannot be opened or is not an orgkit database, conflict if the file

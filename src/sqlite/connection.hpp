@@ -48,9 +48,9 @@ auto guarded(std::string_view operation, F&& f, std::string_view unique_field = 
 
 // One connection and its prepared statements, keyed by the address of their SQL literal.
 struct Connection {
-  Connection(const std::string& path, int busy_timeout_ms, bool in_memory, int cache_kib)
-      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
-    sqlite::configure_connection(db, busy_timeout_ms, in_memory, cache_kib);
+  Connection(const SqliteOptions& options, bool in_memory)
+      : db(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
+    sqlite::configure_connection(db, options, in_memory);
   }
 
   SQLite::Statement& statement(const char* sql) {
@@ -113,13 +113,11 @@ class Lease {
 
 class Pool {
  public:
-  Pool(std::string path, int busy_timeout_ms, int max_connections, bool in_memory, int cache_kib)
-      : path_(std::move(path)),
-        busy_timeout_ms_(busy_timeout_ms),
-        cache_kib_(cache_kib),
-        max_(max_connections),
+  // `in_memory`: one connection, whatever options.max_connections says.
+  Pool(SqliteOptions options, bool in_memory)
+      : options_(std::move(options)), max_(in_memory ? 1 : options_.max_connections),
         in_memory_(in_memory) {
-    idle_.reserve(static_cast<std::size_t>(max_connections));
+    idle_.reserve(static_cast<std::size_t>(max_));
   }
 
   // Throws SQLite::Exception if a new connection cannot be opened, or (as SQLITE_BUSY) if
@@ -127,7 +125,7 @@ class Pool {
   // connection of ":memory:" and asks for another gets an error, not a hang.
   Lease acquire() {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (!cv_.wait_for(lock, std::chrono::milliseconds(busy_timeout_ms_),
+    if (!cv_.wait_for(lock, std::chrono::milliseconds(options_.busy_timeout_ms),
                       [&] { return !idle_.empty() || open_ < max_; })) {
       throw SQLite::Exception("all connections are in use", SQLITE_BUSY);
     }
@@ -139,7 +137,7 @@ class Pool {
     ++open_;
     lock.unlock();
     try {
-      return Lease(this, std::make_unique<Connection>(path_, busy_timeout_ms_, in_memory_, cache_kib_));
+      return Lease(this, std::make_unique<Connection>(options_, in_memory_));
     } catch (...) {
       lock.lock();
       --open_;
@@ -161,9 +159,7 @@ class Pool {
   }
 
  private:
-  std::string path_;
-  int busy_timeout_ms_;
-  int cache_kib_;
+  SqliteOptions options_;
   int max_;
   bool in_memory_;
   std::mutex mutex_;

@@ -11,11 +11,11 @@ Result<InvitationId> SqliteTransaction::insert_invitation(const TenantId& tenant
   return guarded(
       "create invitation",
       [&]() -> Result<InvitationId> {
+        if (!org_in_tenant(inv.org, tenant)) return fail(not_in_tenant());
         auto& s = stmt(
             "INSERT INTO invitations (org_id, tenant, kind, email, email_key, role, department, "
             "message, state, token_hash, invited_by, created_at, expires_at, invited_by_kind) "
-            "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12, ?13 "
-            "WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1 AND tenant = ?2)");
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)");
         s.bind(1, inv.org.value());
         s.bind(2, tenant.value());
         s.bind(3, std::string(to_string(inv.kind)));
@@ -29,7 +29,7 @@ Result<InvitationId> SqliteTransaction::insert_invitation(const TenantId& tenant
         s.bind(11, to_unix_ms(inv.created_at));
         s.bind(12, to_unix_ms(inv.expires_at));
         s.bind(13, std::string(to_string(inv.invited_by_kind)));
-        if (s.exec() == 0) return fail(not_in_tenant());
+        s.exec();
         return InvitationId((*lease_)->db.getLastInsertRowid());
       },
       "token");

@@ -122,10 +122,10 @@ Result<ApiKeyId> SqliteTransaction::insert_api_key(const TenantId& tenant, const
   return guarded(
       "create API key",
       [&]() -> Result<ApiKeyId> {
+        if (!org_in_tenant(key.org, tenant)) return fail(not_in_tenant());
         auto& s = stmt(
             "INSERT INTO api_keys (org_id, tenant, name, role, prefix, secret_hash, created_by, "
-            "created_at, expires_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 "
-            "WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1 AND tenant = ?2)");
+            "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         s.bind(1, key.org.value());
         s.bind(2, tenant.value());
         s.bind(3, key.name);
@@ -138,7 +138,7 @@ Result<ApiKeyId> SqliteTransaction::insert_api_key(const TenantId& tenant, const
           s.bind(9, to_unix_ms(*key.expires_at));
         else
           s.bind(9);
-        if (s.exec() == 0) return fail(not_in_tenant());
+        s.exec();
         return ApiKeyId((*lease_)->db.getLastInsertRowid());
       },
       "prefix");

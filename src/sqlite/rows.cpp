@@ -1,5 +1,9 @@
 #include "sqlite/rows.hpp"
 
+#include <sqlite3.h>
+
+#include "sqlite/packed.hpp"
+
 namespace orgkit::sqlite {
 
 Organization read_org(SQLite::Statement& s) {
@@ -16,6 +20,9 @@ Organization read_org(SQLite::Statement& s) {
   o.personal = s.getColumn(9).getInt() != 0;
   o.created_by = UserId(s.getColumn(10).getString());
   o.created_at = from_unix_ms(s.getColumn(11).getInt64());
+  auto metadata = unpack_metadata(blob_view(s.getColumn(12)));
+  if (!metadata) throw SQLite::Exception("an organization's metadata is damaged", SQLITE_CORRUPT);
+  o.metadata = std::move(*metadata);
   return o;
 }
 
@@ -105,6 +112,12 @@ ApiKey read_api_key(SQLite::Statement& s) {
   k.revoked_at = nullable_time(s.getColumn(8));
   k.last_used_at = nullable_time(s.getColumn(9));
   return k;
+}
+
+std::string_view blob_view(const SQLite::Column& c) {
+  const int n = c.getBytes();
+  if (n <= 0) return {};
+  return std::string_view(static_cast<const char*>(c.getBlob()), static_cast<std::size_t>(n));
 }
 
 // A BLOB column (a hash) as bytes.

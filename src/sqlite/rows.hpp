@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <SQLiteCpp/Column.h>
@@ -22,6 +23,8 @@ namespace orgkit::sqlite {
   "id, org_id, name, role, prefix, created_by, created_at, expires_at, revoked_at, " \
   "last_used_at"
 
+// Columns: id, tenant, name, slug, description, legal_name, alerting_email, invoicing_email,
+// plan, personal, created_by, created_at, metadata (as TransactionSqlite's select_org_by_id).
 Organization read_org(SQLite::Statement& s);
 
 Membership read_membership(SQLite::Statement& s);
@@ -42,6 +45,9 @@ ApiKey read_api_key(SQLite::Statement& s);
 
 // A BLOB column (a hash) as bytes.
 std::string blob(const SQLite::Column& c);
+
+// A BLOB column's bytes, valid until the statement steps or resets.
+std::string_view blob_view(const SQLite::Column& c);
 
 std::optional<std::string> nullable_text(const SQLite::Column& c);
 

@@ -1,11 +1,18 @@
-#include <string>
 #include "sqlite/schema.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
 
 #include <orgkit/sqlite.hpp>
+
+#include "sqlite/packed.hpp"
+#include "sqlite/rows.hpp"
 
 namespace orgkit::sqlite {
 
@@ -164,9 +171,133 @@ constexpr const char* schema_v5 = R"sql(
 ALTER TABLE memberships ADD COLUMN department TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 6: the write path of issue 9. Each table a write touches is a B-tree page (4 KiB)
+// that the commit writes to the log, so a change writes fewer tables:
+// - an audit event is one row of audit_log, keyed by organization and id (no rowid, no
+//   separate index), with its field changes packed into a column (sqlite/packed.hpp) where
+//   audit_changes held a row per change. Ids come from the commit sequence (the next commit's
+//   number, shifted, plus the event's place in its transaction), so they still grow with every
+//   event and need no AUTOINCREMENT bookkeeping in sqlite_sequence;
+// - an organization's metadata is a packed column, where organization_metadata held a row per
+//   entry (one statement fewer on every read of an organization).
+// The old rows are moved by move_to_v6, below.
+constexpr const char* schema_v6 = R"sql(
+CREATE TABLE audit_log (
+  org_id     INTEGER NOT NULL,
+  id         INTEGER NOT NULL,
+  tenant     TEXT    NOT NULL,
+  actor      TEXT    NOT NULL,
+  actor_kind TEXT    NOT NULL,
+  action     TEXT    NOT NULL,
+  target     TEXT    NOT NULL,
+  at         INTEGER NOT NULL,
+  changes    BLOB    NOT NULL,
+  PRIMARY KEY (org_id, id)
+) WITHOUT ROWID;
+ALTER TABLE organizations ADD COLUMN metadata BLOB NOT NULL DEFAULT x'';
+
+-- The state check of version 2 was written "state IN (four values)", which SQLite evaluates
+-- with a temporary table built for every row inserted or updated: a third of the cost of an
+-- invitation in a CSV import. The same check as comparisons; the table is rebuilt to change it
+-- (ids and the AUTOINCREMENT high-water mark are kept).
+CREATE TABLE invitations_v6 (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  org_id          INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  tenant          TEXT    NOT NULL,
+  kind            TEXT    NOT NULL CHECK (kind = 'email' OR kind = 'link'),
+  email           TEXT    NOT NULL DEFAULT '',
+  email_key       TEXT    NOT NULL DEFAULT '',
+  role            TEXT    NOT NULL,
+  department      TEXT    NOT NULL DEFAULT '',
+  message         TEXT    NOT NULL DEFAULT '',
+  state           TEXT    NOT NULL CHECK (state = 'pending' OR state = 'accepted' OR
+                                          state = 'declined' OR state = 'revoked'),
+  token_hash      BLOB    NOT NULL UNIQUE,
+  invited_by      TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER NOT NULL,
+  closed_by       TEXT,
+  closed_at       INTEGER,
+  invited_by_kind TEXT    NOT NULL DEFAULT 'member'
+);
+INSERT INTO invitations_v6 (id, org_id, tenant, kind, email, email_key, role, department,
+                            message, state, token_hash, invited_by, created_at, expires_at,
+                            closed_by, closed_at, invited_by_kind)
+  SELECT id, org_id, tenant, kind, email, email_key, role, department, message, state,
+         token_hash, invited_by, created_at, expires_at, closed_by, closed_at, invited_by_kind
+  FROM invitations;
+DELETE FROM sqlite_sequence WHERE name = 'invitations_v6';
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT 'invitations_v6', seq FROM sqlite_sequence WHERE name = 'invitations';
+DROP TABLE invitations;
+ALTER TABLE invitations_v6 RENAME TO invitations;
+CREATE INDEX invitations_by_org ON invitations (org_id, id);
+CREATE UNIQUE INDEX invitations_one_pending_email
+  ON invitations (org_id, email_key) WHERE state = 'pending' AND kind = 'email';
+)sql";
+
+// Moves version 5's audit events, their changes and organization metadata into version 6's
+// packed columns, then drops the old tables. Event ids are kept, and the commit sequence is
+// raised, if needed, so that the ids of new events stay above them.
+void move_to_v6(SQLite::Database& db) {
+  {
+    SQLite::Statement orgs(db, "SELECT DISTINCT org_id FROM organization_metadata");
+    SQLite::Statement entries(db, "SELECT key, value FROM organization_metadata WHERE org_id = ?");
+    SQLite::Statement update(db, "UPDATE organizations SET metadata = ? WHERE id = ?");
+    while (orgs.executeStep()) {
+      const std::int64_t org = orgs.getColumn(0).getInt64();
+      std::map<std::string, std::string> md;
+      entries.bind(1, org);
+      while (entries.executeStep()) {
+        md.emplace(entries.getColumn(0).getString(), entries.getColumn(1).getString());
+      }
+      entries.reset();
+      const std::string packed = pack_metadata(md);
+      update.bind(1, packed.data(), static_cast<int>(packed.size()));
+      update.bind(2, org);
+      update.exec();
+      update.reset();
+    }
+  }
+  {
+    SQLite::Statement events(db,
+                             "SELECT id, org_id, tenant, actor, actor_kind, action, target, at "
+                             "FROM audit_events ORDER BY id");
+    SQLite::Statement changes(
+        db, "SELECT field, before, after FROM audit_changes WHERE event_id = ? ORDER BY seq");
+    SQLite::Statement insert(db,
+                             "INSERT INTO audit_log (org_id, id, tenant, actor, actor_kind, "
+                             "action, target, at, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    while (events.executeStep()) {
+      std::vector<FieldChange> list;
+      changes.bind(1, events.getColumn(0).getInt64());
+      while (changes.executeStep()) {
+        list.push_back({changes.getColumn(0).getString(), nullable_text(changes.getColumn(1)),
+                        nullable_text(changes.getColumn(2))});
+      }
+      changes.reset();
+      const std::string packed = pack_changes(list);
+      insert.bind(1, events.getColumn(1).getInt64());
+      insert.bind(2, events.getColumn(0).getInt64());
+      // tenant, actor, actor_kind, action, target: columns 2-6 to parameters 3-7.
+      for (int c = 2; c < 7; ++c) insert.bind(c + 1, events.getColumn(c).getString());
+      insert.bind(8, events.getColumn(7).getInt64());
+      insert.bind(9, packed.data(), static_cast<int>(packed.size()));
+      insert.exec();
+      insert.reset();
+    }
+  }
+  db.exec(fmt::format(
+      "UPDATE commit_sequence SET sequence = max(sequence, "
+      "(SELECT coalesce(max(id), 0) FROM audit_log) >> {})",
+      audit_id_shift));
+  db.exec("DROP TABLE audit_changes; DROP TABLE audit_events; DROP TABLE organization_metadata;");
+}
+
 struct Migration {
   int to_version;
   const char* sql;
+  void (*move)(SQLite::Database&) = nullptr;  ///< Moves rows after `sql`, when needed.
 };
 
 constexpr Migration migrations[] = {
@@ -175,13 +306,13 @@ constexpr Migration migrations[] = {
     {3, schema_v3},
     {4, schema_v4},
     {5, schema_v5},
+    {6, schema_v6, move_to_v6},
 };
 
 }  // namespace
 
-void configure_connection(SQLite::Database& db, int busy_timeout_ms, bool in_memory,
-                          int cache_kib) {
-  db.setBusyTimeout(busy_timeout_ms);
+void configure_connection(SQLite::Database& db, const SqliteOptions& options, bool in_memory) {
+  db.setBusyTimeout(options.busy_timeout_ms);
   db.exec("PRAGMA foreign_keys = ON");
   if (!in_memory) {
     // journal_mode returns a row; WAL persists in the file, so this is a no-op after the first.
@@ -190,7 +321,8 @@ void configure_connection(SQLite::Database& db, int busy_timeout_ms, bool in_mem
     db.exec("PRAGMA synchronous = NORMAL");
     // Negative: KiB. A large transaction (a CSV import) that outgrows the page cache spills
     // pages to the WAL and writes them again and again.
-    db.exec("PRAGMA cache_size = -" + std::to_string(cache_kib));
+    db.exec(fmt::format("PRAGMA cache_size = -{}", options.cache_kib));
+    db.exec(fmt::format("PRAGMA wal_autocheckpoint = {}", options.checkpoint_pages));
   }
 }
 
@@ -215,10 +347,22 @@ Result<void> migrate(SQLite::Database& db) {
   for (const auto& m : migrations) {
     if (m.to_version <= version) continue;
     db.exec(m.sql);
+    if (m.move != nullptr) m.move(db);
     db.exec(fmt::format("PRAGMA user_version = {}", m.to_version));
   }
   tx.commit();
   return {};
+}
+
+void create_schema_at(SQLite::Database& db, int version) {
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  for (const auto& m : migrations) {
+    if (m.to_version > version) break;
+    db.exec(m.sql);
+    if (m.move != nullptr) m.move(db);
+    db.exec(fmt::format("PRAGMA user_version = {}", m.to_version));
+  }
+  tx.commit();
 }
 
 }  // namespace orgkit::sqlite

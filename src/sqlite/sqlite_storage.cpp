@@ -12,10 +12,8 @@ namespace {
 
 class SqliteStorage final : public Storage {
  public:
-  SqliteStorage(const std::string& path, int busy_timeout_ms, int max_connections, bool in_memory,
-                int cache_kib)
-      : pool_(path, busy_timeout_ms, max_connections, in_memory, cache_kib),
-        busy_timeout_ms_(busy_timeout_ms) {}
+  SqliteStorage(const SqliteOptions& options, bool in_memory)
+      : pool_(options, in_memory), busy_timeout_ms_(options.busy_timeout_ms) {}
 
   Result<void> initialize(const std::string& path, bool in_memory) {
     return guarded("open database", [&]() -> Result<void> {
@@ -113,14 +111,15 @@ Result<std::unique_ptr<Storage>> open_sqlite(const SqliteOptions& options) {
   if (options.cache_kib < 64 || options.cache_kib > 1024 * 1024) {
     return fail(Error::invalid("cache_kib", "must be 64-1048576"));
   }
+  if (options.checkpoint_pages < 100 || options.checkpoint_pages > 1000000) {
+    return fail(Error::invalid("checkpoint_pages", "must be 100-1000000"));
+  }
   if (options.busy_timeout_ms < 0) {
     return fail(Error::invalid("busy_timeout_ms", "must not be negative"));
   }
   const bool in_memory = options.path == ":memory:";
   // An in-memory database lives inside one connection: share that one.
-  auto storage = std::make_unique<sqlite::SqliteStorage>(
-      options.path, options.busy_timeout_ms, in_memory ? 1 : options.max_connections, in_memory,
-      options.cache_kib);
+  auto storage = std::make_unique<sqlite::SqliteStorage>(options, in_memory);
   if (auto ok = storage->initialize(options.path, in_memory); !ok) return fail(ok.error());
   return std::unique_ptr<Storage>(std::move(storage));
 }

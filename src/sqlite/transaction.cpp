@@ -1,6 +1,9 @@
 // SqliteTransaction: commit, organizations, memberships, per-user state, audit.
 #include "sqlite/transaction.hpp"
+#include "sqlite/packed.hpp"
 #include "sqlite/rows.hpp"
+#include "sqlite/schema.hpp"
+#include "validate.hpp"
 
 #include <array>
 #include <string>
@@ -33,9 +36,14 @@ Result<CommitToken> SqliteTransaction::commit() {
     // allocated and freed on every commit, which made every write several times slower (the
     // heap grew and shrank with brk each time).
     if (wrote) stmt("UPDATE commit_sequence SET sequence = sequence + 1").exec();
-    auto& s = stmt("SELECT sequence FROM commit_sequence");
-    if (!s.executeStep()) throw SQLite::Exception("the commit sequence is missing", SQLITE_CORRUPT);
-    const auto sequence = static_cast<std::uint64_t>(s.getColumn(0).getInt64());
+    std::uint64_t sequence = 0;
+    if (sequence_read_) {  // read under the write lock, by the first audit event
+      sequence = static_cast<std::uint64_t>(*sequence_read_) + (wrote ? 1 : 0);
+    } else {
+      auto& s = stmt("SELECT sequence FROM commit_sequence");
+      if (!s.executeStep()) throw SQLite::Exception("the commit sequence is missing", SQLITE_CORRUPT);
+      sequence = static_cast<std::uint64_t>(s.getColumn(0).getInt64());
+    }
     (*lease_)->reset_all();
     // Cached checks of the organizations written stop trusting themselves before the change
     // becomes visible, and may cache again once it is (change_signal.hpp).
@@ -59,8 +67,8 @@ Result<OrgId> SqliteTransaction::insert_organization(const Organization& org) {
       [&]() -> Result<OrgId> {
         auto& s = stmt(
             "INSERT INTO organizations (tenant, name, slug, description, legal_name, "
-            "alerting_email, invoicing_email, plan, personal, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "alerting_email, invoicing_email, plan, personal, created_by, created_at, metadata) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         s.bind(1, org.tenant.value());
         s.bind(2, org.name);
         s.bind(3, org.slug);
@@ -72,10 +80,10 @@ Result<OrgId> SqliteTransaction::insert_organization(const Organization& org) {
         s.bind(9, org.personal ? 1 : 0);
         s.bind(10, org.created_by.value());
         s.bind(11, to_unix_ms(org.created_at));
+        const std::string metadata = pack_metadata(org.metadata);
+        s.bindNoCopy(12, metadata.data(), static_cast<int>(metadata.size()));
         s.exec();
-        const OrgId id((*lease_)->db.getLastInsertRowid());
-        write_metadata(id, org.metadata);
-        return id;
+        return OrgId((*lease_)->db.getLastInsertRowid());
       },
       "slug");
 }
@@ -87,9 +95,7 @@ Result<std::optional<Organization>> SqliteTransaction::find_organization(const T
     s.bind(1, id.value());
     s.bind(2, tenant.value());
     if (!s.executeStep()) return std::optional<Organization>();
-    Organization o = read_org(s);
-    o.metadata = read_metadata(o.id);
-    return std::optional<Organization>(std::move(o));
+    return std::optional<Organization>(read_org(s));
   });
 }
 
@@ -106,20 +112,19 @@ Result<void> SqliteTransaction::update_organization(const Organization& org) {
   return guarded("update organization", [&]() -> Result<void> {
     auto& s = stmt(
         "UPDATE organizations SET name = ?, description = ?, legal_name = ?, "
-        "alerting_email = ?, invoicing_email = ?, plan = ? WHERE id = ? AND tenant = ?");
+        "alerting_email = ?, invoicing_email = ?, plan = ?, metadata = ? "
+        "WHERE id = ? AND tenant = ?");
     s.bind(1, org.name);
     s.bind(2, org.description);
     s.bind(3, org.legal_name);
     s.bind(4, org.alerting_email);
     s.bind(5, org.invoicing_email);
     s.bind(6, org.plan);
-    s.bind(7, org.id.value());
-    s.bind(8, org.tenant.value());
+    const std::string metadata = pack_metadata(org.metadata);
+    s.bindNoCopy(7, metadata.data(), static_cast<int>(metadata.size()));
+    s.bind(8, org.id.value());
+    s.bind(9, org.tenant.value());
     if (s.exec() != 1) return fail(Error::not_found("org_id", "no such organization"));
-    auto& del = stmt("DELETE FROM organization_metadata WHERE org_id = ?");
-    del.bind(1, org.id.value());
-    del.exec();
-    write_metadata(org.id, org.metadata);
     return {};
   });
 }
@@ -144,10 +149,9 @@ Result<std::vector<MyOrganization>> SqliteTransaction::organizations_of(const Te
     while (s.executeStep()) {
       MyOrganization mo;
       mo.organization = read_org(s);
-      mo.role = s.getColumn(12).getString();
+      mo.role = s.getColumn(13).getString();
       out.push_back(std::move(mo));
     }
-    for (auto& mo : out) mo.organization.metadata = read_metadata(mo.organization.id);
     return out;
   });
 }
@@ -176,26 +180,39 @@ Result<std::int64_t> SqliteTransaction::count_organizations_created_by(const Ten
   });
 }
 
+bool SqliteTransaction::org_in_tenant(OrgId org, const TenantId& tenant) {
+  if (org_confirmed_ && org_confirmed_->first == org && org_confirmed_->second == tenant) {
+    return true;
+  }
+  auto& s = stmt("SELECT 1 FROM organizations WHERE id = ? AND tenant = ?");
+  s.bind(1, org.value());
+  s.bindNoCopy(2, tenant.value());
+  if (!s.executeStep()) return false;
+  org_confirmed_.emplace(org, tenant);
+  return true;
+}
+
 Result<void> SqliteTransaction::insert_membership(const TenantId& tenant, const Membership& m) {
   return guarded(
       "add member",
       [&]() -> Result<void> {
-        auto& s = stmt(
-            "INSERT INTO memberships (org_id, user_id, tenant, email, display_name, role, "
-            "joined_at, email_key, department) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-            "lower(trim(?4)), ?8 "
-            "WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1 AND tenant = ?3)");
-        s.bind(1, m.org.value());
-        s.bind(2, m.user.value());
-        s.bind(3, tenant.value());
-        s.bind(4, m.email);
-        s.bind(5, m.display_name);
-        s.bind(6, m.role);
-        s.bind(7, to_unix_ms(m.joined_at));
-        s.bind(8, m.department);
         // Only into an organization of that tenant: a row under another tenant would make
         // the organization answer for it.
-        if (s.exec() == 0) return fail(not_in_tenant());
+        if (!org_in_tenant(m.org, tenant)) return fail(not_in_tenant());
+        auto& s = stmt(
+            "INSERT INTO memberships (org_id, user_id, tenant, email, display_name, role, "
+            "joined_at, email_key, department) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        const std::string key = validate::email_key(m.email);
+        s.bind(1, m.org.value());
+        s.bindNoCopy(2, m.user.value());
+        s.bindNoCopy(3, tenant.value());
+        s.bindNoCopy(4, m.email);
+        s.bindNoCopy(5, m.display_name);
+        s.bindNoCopy(6, m.role);
+        s.bind(7, to_unix_ms(m.joined_at));
+        s.bindNoCopy(8, key);
+        s.bindNoCopy(9, m.department);
+        s.exec();
         return {};
       },
       "user_id");
@@ -312,38 +329,37 @@ Result<void> SqliteTransaction::set_active_organization(const TenantId& tenant, 
   });
 }
 
+std::int64_t SqliteTransaction::next_audit_id() {
+  if (!sequence_read_) {
+    auto& s = stmt("SELECT sequence FROM commit_sequence");
+    if (!s.executeStep()) throw SQLite::Exception("the commit sequence is missing", SQLITE_CORRUPT);
+    sequence_read_ = s.getColumn(0).getInt64();
+  }
+  if (audit_events_ >= (std::int64_t{1} << audit_id_shift)) {
+    throw SQLite::Exception("too many audit events in one transaction", SQLITE_FULL);
+  }
+  return ((*sequence_read_ + 1) << audit_id_shift) + audit_events_++;
+}
+
 Result<AuditEventId> SqliteTransaction::append_audit_event(const AuditEvent& e) {
   return guarded("write audit event", [&]() -> Result<AuditEventId> {
+    // Every write transaction holds the write lock (BEGIN IMMEDIATE), so the sequence read
+    // here is the one this transaction's commit will advance.
+    const std::int64_t id = next_audit_id();
     auto& s = stmt(
-        "INSERT INTO audit_events (tenant, org_id, actor, action, target, at, actor_kind) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)");
-    s.bind(1, e.tenant.value());
-    s.bind(2, e.org.value());
-    s.bind(3, e.actor.value());
-    s.bind(4, e.action);
-    s.bind(5, e.target);
-    s.bind(6, to_unix_ms(e.at));
-    s.bind(7, std::string(to_string(e.actor_kind)));
+        "INSERT INTO audit_log (org_id, id, tenant, actor, actor_kind, action, target, at, "
+        "changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, e.org.value());
+    s.bind(2, id);
+    s.bindNoCopy(3, e.tenant.value());
+    s.bindNoCopy(4, e.actor.value());
+    s.bindNoCopy(5, to_string(e.actor_kind).data());  // a NUL-terminated literal
+    s.bindNoCopy(6, e.action);
+    s.bindNoCopy(7, e.target);
+    s.bind(8, to_unix_ms(e.at));
+    const std::string changes = pack_changes(e.changes);
+    s.bindNoCopy(9, changes.data(), static_cast<int>(changes.size()));
     s.exec();
-    const std::int64_t id = (*lease_)->db.getLastInsertRowid();
-    int seq = 0;
-    for (const auto& c : e.changes) {
-      auto& ch = stmt(
-          "INSERT INTO audit_changes (event_id, seq, field, before, after) "
-          "VALUES (?, ?, ?, ?, ?)");
-      ch.bind(1, id);
-      ch.bind(2, seq++);
-      ch.bind(3, c.field);
-      if (c.before)
-        ch.bind(4, *c.before);
-      else
-        ch.bind(4);
-      if (c.after)
-        ch.bind(5, *c.after);
-      else
-        ch.bind(5);
-      ch.exec();
-    }
     return AuditEventId(id);
   });
 }
@@ -354,7 +370,7 @@ namespace {
 // each prepared once per connection (statements are cached by the address of their text,
 // which stays put in this table). Conditions that are not set are left out, not written
 // as "?4 IS NULL OR action = ?4", so that the planner may use any index on them: today it
-// walks audit_events_by_org (tenant, org_id, id) backwards from `before`, in id order,
+// walks audit_log's key (org_id, id) backwards from `before`, in id order,
 // checking the other conditions on each row; no temporary sort.
 enum AuditCondition : unsigned { by_action = 1, by_target = 2, by_since = 4, by_until = 8 };
 
@@ -363,8 +379,8 @@ const char* audit_select(unsigned conditions) {
     std::array<std::string, 16> out;
     for (unsigned c = 0; c < out.size(); ++c) {
       std::string sql =
-          "SELECT id, tenant, org_id, actor, action, target, at, actor_kind FROM audit_events "
-          "WHERE tenant = ?1 AND org_id = ?2 AND id < ?3";
+          "SELECT id, tenant, org_id, actor, action, target, at, actor_kind, changes "
+          "FROM audit_log WHERE org_id = ?2 AND tenant = ?1 AND id < ?3";
       if (c & by_action) sql += " AND action = ?4";
       if (c & by_target) sql += " AND target = ?5";
       if (c & by_since) sql += " AND at >= ?6";
@@ -410,37 +426,13 @@ Result<std::vector<AuditEvent>> SqliteTransaction::list_audit_events(const Tenan
       e.actor_kind = kind == "host"           ? PrincipalKind::host
                      : kind == "tenant_admin" ? PrincipalKind::tenant_admin
                                               : PrincipalKind::member;
+      auto changes = unpack_changes(blob_view(s.getColumn(8)));
+      if (!changes) throw SQLite::Exception("an audit event's changes are damaged", SQLITE_CORRUPT);
+      e.changes = std::move(*changes);
       out.push_back(std::move(e));
-    }
-    for (auto& e : out) {
-      auto& ch =
-          stmt("SELECT field, before, after FROM audit_changes WHERE event_id = ? ORDER BY seq");
-      ch.bind(1, e.id.value());
-      while (ch.executeStep()) {
-        e.changes.push_back({ch.getColumn(0).getString(), nullable_text(ch.getColumn(1)),
-                             nullable_text(ch.getColumn(2))});
-      }
     }
     return out;
   });
-}
-
-void SqliteTransaction::write_metadata(OrgId id, const std::map<std::string, std::string>& md) {
-  for (const auto& [key, value] : md) {
-    auto& s = stmt("INSERT INTO organization_metadata (org_id, key, value) VALUES (?, ?, ?)");
-    s.bind(1, id.value());
-    s.bind(2, key);
-    s.bind(3, value);
-    s.exec();
-  }
-}
-
-std::map<std::string, std::string> SqliteTransaction::read_metadata(OrgId id) {
-  std::map<std::string, std::string> md;
-  auto& s = stmt("SELECT key, value FROM organization_metadata WHERE org_id = ?");
-  s.bind(1, id.value());
-  while (s.executeStep()) md.emplace(s.getColumn(0).getString(), s.getColumn(1).getString());
-  return md;
 }
 
 }  // namespace orgkit::sqlite

@@ -96,11 +96,11 @@ class SqliteTransaction final : public StorageTransaction {
  private:
   static constexpr const char* select_org_by_id =
       "SELECT o.id, o.tenant, o.name, o.slug, o.description, o.legal_name, o.alerting_email, "
-      "o.invoicing_email, o.plan, o.personal, o.created_by, o.created_at "
+      "o.invoicing_email, o.plan, o.personal, o.created_by, o.created_at, o.metadata "
       "FROM organizations o WHERE o.id = ? AND o.tenant = ?";
   static constexpr const char* select_orgs_of_user =
       "SELECT o.id, o.tenant, o.name, o.slug, o.description, o.legal_name, o.alerting_email, "
-      "o.invoicing_email, o.plan, o.personal, o.created_by, o.created_at, m.role "
+      "o.invoicing_email, o.plan, o.personal, o.created_by, o.created_at, o.metadata, m.role "
       "FROM memberships m JOIN organizations o ON o.id = m.org_id "
       "WHERE m.tenant = ? AND m.user_id = ? ORDER BY o.id";
   // What a row keyed by an organization gets when the organization is not in the tenant.
@@ -112,13 +112,23 @@ class SqliteTransaction final : public StorageTransaction {
     if (!lease_) throw SQLite::Exception("the transaction has ended", SQLITE_MISUSE);
     return (*lease_)->statement(sql);
   }
-  void write_metadata(OrgId id, const std::map<std::string, std::string>& md);
-  std::map<std::string, std::string> read_metadata(OrgId id);
+  // Whether organization `org` is in `tenant`: rows keyed by an organization are written only
+  // under its own tenant. Remembers the last pair it confirmed (an organization never changes
+  // tenant, and one deleted meanwhile fails the insert's foreign key), so that a transaction
+  // adding many rows to one organization (a CSV import) asks once.
+  bool org_in_tenant(OrgId org, const TenantId& tenant);
+  // The id of this transaction's next audit event (schema.hpp, audit_id_shift).
+  std::int64_t next_audit_id();
   std::optional<Lease> lease_;
   sqlite3_int64 changes_at_begin_;  // total_changes64 at begin: did this transaction write?
   ShmChangeSignal* signal_;
   std::vector<OrgId> scope_;
   bool exclusive_;
+  // The commit sequence as this transaction read it (under the write lock), once it has:
+  // the transaction's own commit will be number *sequence_read_ + 1.
+  std::optional<std::int64_t> sequence_read_;
+  std::int64_t audit_events_ = 0;  // audit events appended so far
+  std::optional<std::pair<OrgId, TenantId>> org_confirmed_;  // by org_in_tenant
 };
 
 }  // namespace orgkit::sqlite
