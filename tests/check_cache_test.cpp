@@ -9,6 +9,8 @@
 #include <chrono>
 #include <thread>
 
+#include <SQLiteCpp/Database.h>
+
 #include "service/check_cache.hpp"
 
 using namespace orgkit;
@@ -195,6 +197,60 @@ TEST_CASE("C2: a check at least as fresh as a commit token", "[C2][U1][issue9]")
   CHECK(t.counter->reads.load() == before + 1);
   REQUIRE_ERROR(t.kit->check(t.member, t.org, "members:nope", changed->commit_token),
                 ErrorCode::invalid_argument);
+}
+
+TEST_CASE("C2: each Consistency reads the store exactly when it promises to",
+          "[C2][issue9]") {
+  Cached t;
+  auto reads_of = [&](Consistency consistency) {
+    const long before = t.counter->reads.load();
+    auto r = t.kit->check(t.admin, t.org, "members:invite", consistency);
+    REQUIRE_OK(r);
+    CHECK(*r);
+    return t.counter->reads.load() - before;
+  };
+  auto changed = t.kit->change_member_role(t.owner, t.org, t.member.id, "viewer");
+  REQUIRE_OK(changed);
+  CHECK(reads_of(Consistency::minimize_latency()) == 1);  // fills the cache
+  CHECK(reads_of(Consistency::minimize_latency()) == 0);
+  CHECK(reads_of(Consistency::at_least_as_fresh(changed->commit_token)) == 0);
+  CHECK(reads_of(Consistency::at_least_as_fresh(CommitToken(1'000'000'000))) == 1);
+  CHECK(reads_of(Consistency::fully_consistent()) == 1);
+  CHECK(reads_of(Consistency::fully_consistent()) == 1);  // every time
+  CHECK(reads_of(Consistency::minimize_latency()) == 0);  // and the cache is still warm
+  REQUIRE_ERROR(t.kit->check(t.admin, t.org, "members:nope", Consistency::fully_consistent()),
+                ErrorCode::invalid_argument);
+  CHECK(Consistency::at_least_as_fresh(changed->commit_token).token() == changed->commit_token);
+}
+
+// A writer that bypasses orgkit is the one the change signal cannot see (orgkit/sqlite.hpp):
+// a plain check keeps its cached answer, a fully consistent one reads the change.
+TEST_CASE("C2: fully_consistent sees a change written behind orgkit's back", "[C2][issue9]") {
+  test::TempFile file("orgkit-behind");
+  SqliteOptions so;
+  so.path = file.path();
+  auto kit = Service::open_sqlite(so);
+  REQUIRE_OK(kit);
+  const Actor owner = Fixture::user("owner"), admin = Fixture::user("admin");
+  NewOrganization spec;
+  spec.name = "Acme";
+  auto org = (*kit)->create_organization(owner, spec);
+  REQUIRE_OK(org);
+  REQUIRE_OK((*kit)->add_member(owner, org->id, {admin.id, admin.email, "", "admin"}));
+  auto warm = (*kit)->check(admin, org->id, "members:invite");
+  REQUIRE_OK(warm);
+  REQUIRE(*warm);
+  {
+    SQLite::Database db(file.path(), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(5000);
+    REQUIRE(db.exec("UPDATE memberships SET role = 'viewer' WHERE user_id = 'admin'") == 1);
+  }
+  auto plain = (*kit)->check(admin, org->id, "members:invite");
+  REQUIRE_OK(plain);
+  CHECK(*plain);  // documented: not seen until an orgkit commit on the organization
+  auto full = (*kit)->check(admin, org->id, "members:invite", Consistency::fully_consistent());
+  REQUIRE_OK(full);
+  CHECK_FALSE(*full);
 }
 
 TEST_CASE("C3: eviction keeps the cache bounded and never answers from a stale entry",

@@ -9,6 +9,7 @@
 
 #include <orgkit/clock.hpp>
 #include <orgkit/commit_token.hpp>
+#include <orgkit/consistency.hpp>
 #include <orgkit/error.hpp>
 #include <orgkit/events.hpp>
 #include <orgkit/export.hpp>

@@ -44,6 +44,7 @@
 
 #include <orgkit/clock.hpp>
 #include <orgkit/commit_token.hpp>
+#include <orgkit/consistency.hpp>
 #include <functional>
 #include <orgkit/error.hpp>
 #include <orgkit/events.hpp>
@@ -441,8 +442,16 @@ class ORGKIT_EXPORT Service {
   /// As check(actor, org, permission), and at least as fresh as `at_least`: the commit token
   /// of a change made elsewhere (another server, a response header). When the storage cannot
   /// vouch that its change signal covers that commit, the answer is read from the store.
+  /// The same as check(actor, org, permission, Consistency::at_least_as_fresh(at_least)).
   [[nodiscard]] Result<bool> check(const Actor& actor, OrgId org, std::string_view permission,
                                    const CommitToken& at_least) const;
+
+  /// As check(actor, org, permission), as fresh as `consistency` asks: the cache
+  /// (minimize_latency, a plain check's default), at least a commit token
+  /// (at_least_as_fresh), or a read of the store every time (fully_consistent). What each one
+  /// promises is in orgkit/consistency.hpp.
+  [[nodiscard]] Result<bool> check(const Actor& actor, OrgId org, std::string_view permission,
+                                   Consistency consistency) const;
 
   /// May the holder of a verified API key do `permission`? Like VerifiedApiKey::allows, but
   /// a name the policy lacks is invalid_argument, never a silent false (P2).

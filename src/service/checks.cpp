@@ -23,19 +23,22 @@ bool grants(const CachedAccess& access, Permission p) {
 
 // What the actor may do in `org`: from this thread's cache while the storage's change signal
 // says `org` is unchanged since the answer was read, else one read of the store (C1, C2).
-// `at_least`: an answer older than that commit is not good enough.
-Result<CachedAccess> access_of(Core& c, const Actor& actor, OrgId org,
-                               const CommitToken* at_least) {
+// `consistency` may demand more: at least a commit the signal must have seen, or the store.
+Result<CachedAccess> access_of(Core& c, const Actor& actor, OrgId org, Consistency consistency) {
   const ChangeSignal* signal = c.change_signal;
   CheckCache* cache = signal != nullptr && c.check_cache_capacity > 0
                           ? &thread_check_cache(c.id, c.check_cache_capacity)
                           : nullptr;
-  const bool fresh_enough = at_least == nullptr || (signal != nullptr && signal->covers(*at_least));
-  if (cache != nullptr && fresh_enough) {
+  bool cache_may_answer = cache != nullptr;
+  if (consistency.mode() == Consistency::Mode::fully_consistent) cache_may_answer = false;
+  if (consistency.mode() == Consistency::Mode::at_least_as_fresh) {
+    cache_may_answer = cache_may_answer && signal->covers(consistency.token());
+  }
+  if (cache_may_answer) {
     if (auto hit = cache->find(actor.tenant.value(), org, actor.id.value(), *signal)) return *hit;
   }
   // The version is taken before the read, so a commit racing with it leaves the entry stale
-  // by version, never by content.
+  // by version, never by content. A direct read refreshes the cache too.
   const auto version = cache != nullptr ? signal->settled(org) : std::nullopt;
   // Reused per thread so that a miss does not allocate once the buffers have grown.
   thread_local MemberAccess access;
@@ -51,21 +54,21 @@ Result<CachedAccess> access_of(Core& c, const Actor& actor, OrgId org,
 }  // namespace
 
 Result<bool> check(Core& c, const Actor& actor, OrgId org, Permission permission,
-                   const CommitToken* at_least) {
-  auto access = access_of(c, actor, org, at_least);
+                   Consistency consistency) {
+  auto access = access_of(c, actor, org, consistency);
   if (!access) return fail(std::move(access).error());
   return grants(*access, permission);
 }
 
 Result<bool> check(Core& c, const Actor& actor, OrgId org, Permission permission) {
-  return check(c, actor, org, permission, nullptr);
+  return check(c, actor, org, permission, Consistency::minimize_latency());
 }
 
 Result<bool> check(Core& c, const Actor& actor, OrgId org, Permission permission,
                    const UserId& resource_owner) {
   const OwnershipRule* rule = c.policy.ownership_rule_for(permission);
   if (rule == nullptr) return check(c, actor, org, permission);
-  auto access = access_of(c, actor, org, nullptr);
+  auto access = access_of(c, actor, org, Consistency::minimize_latency());
   if (!access) return fail(std::move(access).error());
   if (grants(*access, rule->all)) return true;
   return grants(*access, rule->own) && resource_owner == actor.id;
@@ -86,9 +89,14 @@ Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view perm
 
 Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view permission,
                    const CommitToken& at_least) {
+  return check(c, actor, org, permission, Consistency::at_least_as_fresh(at_least));
+}
+
+Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view permission,
+                   Consistency consistency) {
   auto p = c.policy.permission(permission);
   if (!p) return fail(std::move(p).error());
-  return check(c, actor, org, *p, &at_least);
+  return check(c, actor, org, *p, consistency);
 }
 
 Result<bool> check(Core& c, const VerifiedApiKey& key, std::string_view permission) {

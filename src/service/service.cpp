@@ -272,6 +272,11 @@ Result<bool> Service::check(const Actor& actor, OrgId org, std::string_view perm
   return detail::check(*core_, actor, org, permission, at_least);
 }
 
+Result<bool> Service::check(const Actor& actor, OrgId org, std::string_view permission,
+                            Consistency consistency) const {
+  return detail::check(*core_, actor, org, permission, consistency);
+}
+
 Result<bool> Service::check(const Actor& actor, OrgId org, std::string_view permission) const {
   return detail::check(*core_, actor, org, permission);
 }

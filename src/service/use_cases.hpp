@@ -102,10 +102,12 @@ Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view perm
 Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view permission,
                    const UserId& resource_owner);
 Result<bool> check(Core& c, const Actor& actor, OrgId org, Permission permission,
-                   const CommitToken* at_least);
+                   Consistency consistency);
 Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view permission,
                    const CommitToken& at_least);
 Result<bool> check(Core& c, const VerifiedApiKey& key, std::string_view permission);
+Result<bool> check(Core& c, const Actor& actor, OrgId org, std::string_view permission,
+                   Consistency consistency);
 Result<void> authorize(Core& c, const Actor& actor, OrgId org, std::string_view permission);
 
 // --- audit.cpp ---------------------------------------------------------------
