@@ -16,7 +16,10 @@
 //   threads       warm checks from 2 threads, checks per second           / 1 thread
 //   writes        add_member, change_member_role, remove_member, one per transaction / a bare
 //                 BEGIN IMMEDIATE; INSERT; COMMIT of one row of the same shape, on the same file,
-//                 without (and with) the membership table's secondary indexes
+//                 with orgkit's checkpoint interval; also with the membership table's secondary
+//                 indexes, and writing the same pages as add_member (indexes, a sequence row,
+//                 a log row). In blocks of 200, each op's block next to its baseline's block;
+//                 ratios are the median of the blocks' ratios
 //   CSV import    import_invitations_csv of N rows                         / the same rows
 //                 inserted bare into an invitations-shaped table in one transaction
 //   memory        bytes per cached membership (RSS growth while the cache fills), and RSS
@@ -120,6 +123,15 @@ struct Options {
   int rounds = 1000;
   bool keep = false;
 };
+
+// A figure, its baseline and `ratio` (the median of paired measurements' ratios, which need
+// not be the ratio of the medians).
+void ratio_row(const char* what, double value, const char* unit, const char* baseline_name,
+               double baseline, double ratio, double goal) {
+  std::printf("%-34s %10.1f %-5s %-34s %10.1f %-5s %7.2fx  goal <= %.1fx  %s\n", what, value,
+              unit, baseline_name, baseline, unit, ratio, goal,
+              ratio <= goal ? "met" : "NOT met");
+}
 
 void row(const char* what, double value, const char* unit, const char* baseline_name,
          double baseline, double goal) {
@@ -304,78 +316,152 @@ void checks(const Options& o, const World& w) {
 
 // --- writes ----------------------------------------------------------------------------------
 
-double bare_inserts(const World& w, int n, bool indexes) {
-  sqlite3* db = nullptr;
-  sqlite3_open(w.path.c_str(), &db);
-  sqlite3_busy_timeout(db, 10000);
-  sqlite3_exec(db, "PRAGMA synchronous = NORMAL; DROP TABLE IF EXISTS bare_members;"
-                   "CREATE TABLE bare_members (org_id INTEGER NOT NULL, user_id TEXT NOT NULL, "
-                   "tenant TEXT NOT NULL, email TEXT NOT NULL, display_name TEXT NOT NULL, "
-                   "role TEXT NOT NULL, joined_at INTEGER NOT NULL, email_key TEXT NOT NULL, "
-                   "department TEXT NOT NULL, PRIMARY KEY (org_id, user_id)) WITHOUT ROWID;",
-               nullptr, nullptr, nullptr);
-  if (indexes) {
-    sqlite3_exec(db, "CREATE INDEX bare_by_user ON bare_members (tenant, user_id);"
-                     "CREATE INDEX bare_by_role ON bare_members (org_id, role, user_id);"
-                     "CREATE INDEX bare_by_email ON bare_members (org_id, email_key);",
-                 nullptr, nullptr, nullptr);
+// A bare table of the membership's shape on the benchmark's file, written one row per
+// BEGIN IMMEDIATE; INSERT; COMMIT through the sqlite3 C API: the baseline of the writes.
+class BareInserts {
+ public:
+  // `indexes`: the membership table's three secondary indexes too. `checkpoint_pages`: 0 for
+  // SQLite's default interval (1000 pages), else that interval (orgkit's own setting).
+  // `same_pages`: each transaction also bumps a one-row counter and appends a row to a
+  // (org_id, id) table, so that it dirties the pages add_member does (a membership with its
+  // indexes, the commit sequence, an audit event) and nothing else.
+  BareInserts(const std::string& path, const char* table, bool indexes, int checkpoint_pages,
+              bool same_pages = false)
+      : table_(table) {
+    sqlite3_open(path.c_str(), &db_);
+    sqlite3_busy_timeout(db_, 10000);
+    exec("PRAGMA synchronous = NORMAL");
+    if (checkpoint_pages > 0) exec("PRAGMA wal_autocheckpoint = " + std::to_string(checkpoint_pages));
+    exec("DROP TABLE IF EXISTS " + table_);
+    exec("CREATE TABLE " + table_ + " (org_id INTEGER NOT NULL, user_id TEXT NOT NULL, "
+         "tenant TEXT NOT NULL, email TEXT NOT NULL, display_name TEXT NOT NULL, "
+         "role TEXT NOT NULL, joined_at INTEGER NOT NULL, email_key TEXT NOT NULL, "
+         "department TEXT NOT NULL, PRIMARY KEY (org_id, user_id)) WITHOUT ROWID");
+    if (indexes) {
+      exec("CREATE INDEX " + table_ + "_by_user ON " + table_ + " (tenant, user_id)");
+      exec("CREATE INDEX " + table_ + "_by_role ON " + table_ + " (org_id, role, user_id)");
+      exec("CREATE INDEX " + table_ + "_by_email ON " + table_ + " (org_id, email_key)");
+    }
+    if (same_pages) {
+      exec("DROP TABLE IF EXISTS " + table_ + "_seq");
+      exec("DROP TABLE IF EXISTS " + table_ + "_log");
+      exec("CREATE TABLE " + table_ + "_seq (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)");
+      exec("INSERT INTO " + table_ + "_seq VALUES (1, 0)");
+      exec("CREATE TABLE " + table_ + "_log (org_id INTEGER NOT NULL, id INTEGER NOT NULL, "
+           "what TEXT NOT NULL, PRIMARY KEY (org_id, id)) WITHOUT ROWID");
+      const std::string bump = "UPDATE " + table_ + "_seq SET n = n + 1";
+      const std::string log = "INSERT INTO " + table_ + "_log VALUES (1, ?1, "
+                              "'default u-owner member member.added bare-n role member email')";
+      sqlite3_prepare_v2(db_, bump.c_str(), -1, &bump_, nullptr);
+      sqlite3_prepare_v2(db_, log.c_str(), -1, &log_, nullptr);
+    }
+    sqlite3_prepare_v2(db_, "BEGIN IMMEDIATE", -1, &begin_, nullptr);
+    const std::string insert = "INSERT INTO " + table_ +
+                               " VALUES (1, ?1, 'default', ?2, '', 'member', 0, ?2, '')";
+    sqlite3_prepare_v2(db_, insert.c_str(), -1, &insert_, nullptr);
+    sqlite3_prepare_v2(db_, "COMMIT", -1, &commit_, nullptr);
   }
-  sqlite3_stmt *begin = nullptr, *insert = nullptr, *commit = nullptr;
-  sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, nullptr);
-  sqlite3_prepare_v2(db, "INSERT INTO bare_members VALUES (1, ?1, 'default', ?2, '', 'member', 0, ?2, '')", -1, &insert, nullptr);
-  sqlite3_prepare_v2(db, "COMMIT", -1, &commit, nullptr);
-  const auto t0 = clock_type::now();
-  for (int i = 0; i < n; ++i) {
-    const std::string id = "bare-" + std::to_string(i), email = id + "@example.com";
-    sqlite3_step(begin);
-    sqlite3_reset(begin);
-    sqlite3_bind_text(insert, 1, id.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 2, email.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(insert) != SQLITE_DONE) die(sqlite3_errmsg(db));
-    sqlite3_reset(insert);
-    sqlite3_step(commit);
-    sqlite3_reset(commit);
+  ~BareInserts() {
+    sqlite3_finalize(begin_);
+    sqlite3_finalize(insert_);
+    sqlite3_finalize(commit_);
+    if (bump_ != nullptr) {
+      sqlite3_finalize(bump_);
+      sqlite3_finalize(log_);
+      exec("DROP TABLE " + table_ + "_seq");
+      exec("DROP TABLE " + table_ + "_log");
+    }
+    exec("DROP TABLE " + table_);
+    sqlite3_close(db_);
   }
-  const double us = std::chrono::duration<double, std::micro>(clock_type::now() - t0).count() / n;
-  sqlite3_finalize(begin);
-  sqlite3_finalize(insert);
-  sqlite3_finalize(commit);
-  sqlite3_exec(db, "DROP TABLE bare_members", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  return us;
-}
+  // Microseconds per transaction over `n` more rows.
+  double run(int n) {
+    const auto t0 = clock_type::now();
+    for (int k = 0; k < n; ++k, ++next_) {
+      const std::string id = "bare-" + std::to_string(next_), email = id + "@example.com";
+      sqlite3_step(begin_);
+      sqlite3_reset(begin_);
+      sqlite3_bind_text(insert_, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(insert_, 2, email.c_str(), -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(insert_) != SQLITE_DONE) die(sqlite3_errmsg(db_));
+      sqlite3_reset(insert_);
+      if (bump_ != nullptr) {
+        sqlite3_step(bump_);
+        sqlite3_reset(bump_);
+        sqlite3_bind_int64(log_, 1, next_);
+        sqlite3_step(log_);
+        sqlite3_reset(log_);
+      }
+      sqlite3_step(commit_);
+      sqlite3_reset(commit_);
+    }
+    return std::chrono::duration<double, std::micro>(clock_type::now() - t0).count() / n;
+  }
 
+ private:
+  void exec(const std::string& sql) { sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr); }
+  std::string table_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt *begin_ = nullptr, *insert_ = nullptr, *commit_ = nullptr, *bump_ = nullptr,
+               *log_ = nullptr;
+  std::int64_t next_ = 0;
+};
+
+// Writes in blocks of 200, each block of an operation followed by a block of bare inserts, so
+// that both see the same load on a shared machine; ratios are the median of the blocks'.
 void writes(const Options& o, const World& w) {
-  constexpr int n = 1000;
+  constexpr int block = 200;
+  const int blocks = 5 * o.reps;
   auto kit = open_service(w, 65536);
   const Actor owner = actor(0);
-  std::vector<double> add, change, remove, bare, bare_indexed;
-  for (int r = 0; r < o.reps; ++r) {
-    const std::string prefix = "w" + std::to_string(r) + "-";
+  // The baselines run with orgkit's checkpoint interval: they share the file's log with
+  // orgkit's writes, and a connection with SQLite's shorter default would do the checkpoints
+  // of both, which would make the baseline pay for orgkit's pages.
+  const int interval = orgkit::SqliteOptions{}.checkpoint_pages;
+  BareInserts bare(w.path, "bare_members", false, interval),
+      bare_indexed(w.path, "bare_indexed", true, interval),
+      bare_pages(w.path, "bare_pages", true, interval, true);
+  std::vector<double> add, change, remove, base, base_indexed, base_pages, add_r, change_r,
+      remove_r, add_ri, add_rp;
+  for (int b = 0; b < blocks; ++b) {
+    const std::string prefix = "w" + std::to_string(b) + "-";
     auto timed = [&](const std::function<void(int)>& op) {
       const auto t0 = clock_type::now();
-      for (int i = 0; i < n; ++i) op(i);
-      return std::chrono::duration<double, std::micro>(clock_type::now() - t0).count() / n;
+      for (int i = 0; i < block; ++i) op(i);
+      return std::chrono::duration<double, std::micro>(clock_type::now() - t0).count() / block;
     };
     add.push_back(timed([&](int i) {
       const std::string id = prefix + std::to_string(i);
       must(kit->add_member(owner, w.org, {UserId(id), id + "@example.com", "", "member"}), "add_member");
     }));
+    base.push_back(bare.run(block));
+    base_indexed.push_back(bare_indexed.run(block));
+    base_pages.push_back(bare_pages.run(block));
+    add_r.push_back(add.back() / base.back());
+    add_ri.push_back(add.back() / base_indexed.back());
+    add_rp.push_back(add.back() / base_pages.back());
     change.push_back(timed([&](int i) {
       must(kit->change_member_role(owner, w.org, UserId(prefix + std::to_string(i)), "viewer"), "change_member_role");
     }));
+    base.push_back(bare.run(block));
+    change_r.push_back(change.back() / base.back());
     remove.push_back(timed([&](int i) {
       must(kit->remove_member(owner, w.org, UserId(prefix + std::to_string(i))), "remove_member");
     }));
-    bare.push_back(bare_inserts(w, n, false));
-    bare_indexed.push_back(bare_inserts(w, n, true));
+    base.push_back(bare.run(block));
+    remove_r.push_back(remove.back() / base.back());
   }
-  const double b = median(bare), bi = median(bare_indexed);
   std::printf("\n");
-  row("add_member", median(add), "us", "bare INSERT transaction", b, 3.0);
-  row("change_member_role", median(change), "us", "bare INSERT transaction", b, 3.0);
-  row("remove_member", median(remove), "us", "bare INSERT transaction", b, 3.0);
-  row("add_member", median(add), "us", "bare INSERT, same 3 indexes", bi, 3.0);
+  ratio_row("add_member", median(add), "us", "bare INSERT transaction", median(base),
+            median(add_r), 3.0);
+  ratio_row("change_member_role", median(change), "us", "bare INSERT transaction", median(base),
+            median(change_r), 3.0);
+  ratio_row("remove_member", median(remove), "us", "bare INSERT transaction", median(base),
+            median(remove_r), 3.0);
+  ratio_row("add_member", median(add), "us", "bare INSERT, same 3 indexes", median(base_indexed),
+            median(add_ri), 3.0);
+  ratio_row("add_member", median(add), "us", "bare, same pages (+seq, +log)", median(base_pages),
+            median(add_rp), 3.0);
 }
 
 // --- CSV import ------------------------------------------------------------------------------
