@@ -91,7 +91,7 @@ detail::CachedAccess access(bool member, std::size_t bit) {
 }  // namespace
 
 TEST_CASE("C1: a repeated check is answered from the cache, a change is read again",
-          "[C1][C2][issue9]") {
+          "[C1][C2][issue9][sqlite]") {
   Cached t;
   CHECK(t.check(t.admin, t.org, "members:invite") == std::pair{true, true});   // miss
   CHECK(t.check(t.admin, t.org, "members:invite") == std::pair{true, false});  // hit
@@ -140,7 +140,7 @@ TEST_CASE("C1: a repeated check is answered from the cache, a change is read aga
 }
 
 TEST_CASE("C1: a change to one organization keeps other organizations' answers cached",
-          "[C1][issue9]") {
+          "[C1][issue9][sqlite]") {
   Cached t;
   const OrgId other = t.make_org("Other");
   REQUIRE_OK(t.kit->add_member(t.owner, other, {t.admin.id, t.admin.email, "", "admin"}));
@@ -152,7 +152,7 @@ TEST_CASE("C1: a change to one organization keeps other organizations' answers c
 }
 
 TEST_CASE("C2: creating an organization is seen by a check cached before it existed",
-          "[C2][issue9]") {
+          "[C2][issue9][sqlite]") {
   Cached t;
   // A check of an id that does not exist yet caches "not a member"; the organization that
   // later gets that id (a write with no organization in its scope) must not stay denied.
@@ -168,7 +168,7 @@ TEST_CASE("C2: creating an organization is seen by a check cached before it exis
 }
 
 TEST_CASE("C3: with capacity 0 every check reads, and the options are checked",
-          "[C3][issue9]") {
+          "[C3][issue9][sqlite]") {
   Cached t(0);
   CHECK(t.check(t.admin, t.org, "members:invite") == std::pair{true, true});
   CHECK(t.check(t.admin, t.org, "members:invite") == std::pair{true, true});
@@ -179,7 +179,7 @@ TEST_CASE("C3: with capacity 0 every check reads, and the options are checked",
   CHECK(r.error().field == "check_cache_capacity");
 }
 
-TEST_CASE("C2: a check at least as fresh as a commit token", "[C2][U1][issue9]") {
+TEST_CASE("C2: a check at least as fresh as a commit token", "[C2][U1][issue9][sqlite]") {
   Cached t;
   auto changed = t.kit->change_member_role(t.owner, t.org, t.member.id, "admin");
   REQUIRE_OK(changed);
@@ -198,7 +198,7 @@ TEST_CASE("C2: a check at least as fresh as a commit token", "[C2][U1][issue9]")
 }
 
 TEST_CASE("C3: eviction keeps the cache bounded and never answers from a stale entry",
-          "[C1][C3][issue9]") {
+          "[C1][C3][issue9][sqlite]") {
   SECTION("the table") {
     ManualSignal signal;
     detail::CheckCache cache(16);  // two sets of eight
@@ -275,7 +275,7 @@ TEST_CASE("C3: eviction keeps the cache bounded and never answers from a stale e
 }
 
 TEST_CASE("C1, C2: eight threads check through the cache while a writer revokes",
-          "[C1][C2][E3][issue9]") {
+          "[C1][C2][E3][issue9][sqlite]") {
   Cached t;
   constexpr int people_count = 16;
   std::vector<Actor> people;

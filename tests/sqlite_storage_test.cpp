@@ -10,7 +10,7 @@
 using namespace orgkit;
 using test::TempFile;
 
-TEST_CASE("open_sqlite refuses bad options and foreign files", "[storage][E2]") {
+TEST_CASE("open_sqlite refuses bad options and foreign files", "[storage][E2][sqlite]") {
   SqliteOptions empty;
   empty.path = "";
   REQUIRE_ERROR(open_sqlite(empty), ErrorCode::invalid_argument);
@@ -59,7 +59,7 @@ TEST_CASE("open_sqlite refuses bad options and foreign files", "[storage][E2]") 
   REQUIRE_ERROR(open_sqlite(missing_dir), ErrorCode::storage);
 }
 
-TEST_CASE("schema: created at the current version, newer files refused", "[storage]") {
+TEST_CASE("schema: created at the current version, newer files refused", "[storage][sqlite]") {
   TempFile f("orgkit-schema");
   SqliteOptions so;
   so.path = f.path();
@@ -81,7 +81,7 @@ TEST_CASE("schema: created at the current version, newer files refused", "[stora
   CHECK(newer.error().message.find("99") != std::string::npos);
 }
 
-TEST_CASE("Service::open_sqlite takes SQLite settings too", "[storage]") {
+TEST_CASE("Service::open_sqlite takes SQLite settings too", "[storage][sqlite]") {
   TempFile f("orgkit-open");
   SqliteOptions so;
   so.path = f.path();

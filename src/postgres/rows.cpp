@@ -138,6 +138,25 @@ std::string bytes_of(const pqxx::field& f) {
   return b.str();
 }
 
+std::string text_array(const std::vector<std::optional<std::string>>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    if (!items[i]) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (const char c : *items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
 std::string id_array(const std::vector<OrgId>& ids) {
   std::vector<std::int64_t> sorted;
   sorted.reserve(ids.size());

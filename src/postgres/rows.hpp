@@ -65,6 +65,9 @@ inline nullable_param param_of(const std::optional<Timestamp>& t) {
 }
 inline nullable_param param_of(const std::optional<std::string>& s) { return nullable_param{s}; }
 
+// Texts, some null, as a text[] parameter: {"a",NULL,"b \\"q\\""}.
+std::string text_array(const std::vector<std::optional<std::string>>& items);
+
 // An array of ids as a bigint[] parameter: "{1,2,3}".
 std::string id_array(const std::vector<OrgId>& ids);
 
