@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++            # toolchain
   libsqlite3-dev libsqlitecpp-dev  # bundled storage
+  libpqxx-dev                      # the PostgreSQL storage (ORGKIT_WITH_POSTGRES; libpq too)
+  postgresql                       # its tests start a throwaway server (initdb, pg_ctl)
   libfmt-dev libexpected-dev       # formatting, tl::expected
   libsodium-dev                    # invitation tokens: random bytes, SHA-256, constant-time compare
   nlohmann-json3-dev               # policy files and access-token claims as JSON
@@ -38,5 +40,12 @@ fi
 
 echo "setup.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The tests start throwaway PostgreSQL clusters of their own, on a Unix socket only; Debian's
+# postgresql package would otherwise create (and, where services run, start) a system cluster
+# listening on localhost that nothing here uses.
+if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.d/orgkit.conf
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -24,3 +24,7 @@ endif()
 if(NOT TARGET nlohmann_json::nlohmann_json)
   find_package(nlohmann_json 3 REQUIRED)  # nlohmann-json3-dev: policy files and claims (src/ only)
 endif()
+if(ORGKIT_WITH_POSTGRES AND NOT TARGET libpqxx::pqxx)
+  # libpqxx-dev has no CMake package: cmake/Findlibpqxx.cmake makes libpqxx::pqxx (with libpq).
+  find_package(libpqxx REQUIRED)      # the PostgreSQL backend only (ORGKIT_WITH_POSTGRES)
+endif()

@@ -3,11 +3,19 @@ include(CMakePackageConfigHelpers)
 
 set(ORGKIT_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/orgkit")
 
-install(TARGETS orgkit orgkit_core orgkit_sqlite EXPORT orgkitTargets
+set(_orgkit_installed orgkit orgkit_core orgkit_sqlite)
+if(ORGKIT_WITH_POSTGRES)
+  list(APPEND _orgkit_installed orgkit_postgres)  # orgkit::postgres, and Findlibpqxx below
+endif()
+install(TARGETS ${_orgkit_installed} EXPORT orgkitTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# Every header, orgkit/postgres.hpp included (it needs nothing; its definitions are in
+# orgkit::postgres, present when built with ORGKIT_WITH_POSTGRES).
 install(DIRECTORY include/orgkit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# Read by orgkitConfig.cmake: whether this package has orgkit::postgres.
+set(ORGKIT_HAS_POSTGRES ${ORGKIT_WITH_POSTGRES})
 install(EXPORT orgkitTargets NAMESPACE orgkit:: DESTINATION ${ORGKIT_CMAKE_DIR})
 
 # A static orgkit carries its private dependencies into the consumer's link; a shared one
@@ -28,6 +36,10 @@ install(FILES "${PROJECT_BINARY_DIR}/orgkitConfig.cmake"
               "${PROJECT_BINARY_DIR}/orgkitConfigVersion.cmake"
               "${PROJECT_SOURCE_DIR}/cmake/Findsodium.cmake"
         DESTINATION ${ORGKIT_CMAKE_DIR})
+if(ORGKIT_WITH_POSTGRES)
+  install(FILES "${PROJECT_SOURCE_DIR}/cmake/Findlibpqxx.cmake" DESTINATION ${ORGKIT_CMAKE_DIR})
+  configure_file(cmake/Findlibpqxx.cmake "${PROJECT_BINARY_DIR}/Findlibpqxx.cmake" COPYONLY)
+endif()
 install(FILES LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/orgkit)
 # The standard policy and one policy per product document, as files a host can start from.
 install(DIRECTORY examples/policies/ DESTINATION ${CMAKE_INSTALL_DATADIR}/orgkit/policies

@@ -93,7 +93,7 @@ detail::CachedAccess access(bool member, std::size_t bit) {
 }  // namespace
 
 TEST_CASE("C1: a repeated check is answered from the cache, a change is read again",
-          "[C1][C2][issue9]") {
+          "[C1][C2][issue9][sqlite]") {
   Cached t;
   CHECK(t.check(t.admin, t.org, "members:invite") == std::pair{true, true});   // miss
   CHECK(t.check(t.admin, t.org, "members:invite") == std::pair{true, false});  // hit
@@ -142,7 +142,7 @@ TEST_CASE("C1: a repeated check is answered from the cache, a change is read aga
 }
 
 TEST_CASE("C1: a change to one organization keeps other organizations' answers cached",
-          "[C1][issue9]") {
+          "[C1][issue9][sqlite]") {
   Cached t;
   const OrgId other = t.make_org("Other");
   REQUIRE_OK(t.kit->add_member(t.owner, other, {t.admin.id, t.admin.email, "", "admin"}));
@@ -154,7 +154,7 @@ TEST_CASE("C1: a change to one organization keeps other organizations' answers c
 }
 
 TEST_CASE("C2: creating an organization is seen by a check cached before it existed",
-          "[C2][issue9]") {
+          "[C2][issue9][sqlite]") {
   Cached t;
   // A check of an id that does not exist yet caches "not a member"; the organization that
   // later gets that id (a write with no organization in its scope) must not stay denied.
@@ -170,7 +170,7 @@ TEST_CASE("C2: creating an organization is seen by a check cached before it exis
 }
 
 TEST_CASE("C3: with capacity 0 every check reads, and the options are checked",
-          "[C3][issue9]") {
+          "[C3][issue9][sqlite]") {
   Cached t(0);
   CHECK(t.check(t.admin, t.org, "members:invite") == std::pair{true, true});
   CHECK(t.check(t.admin, t.org, "members:invite") == std::pair{true, true});
@@ -181,7 +181,7 @@ TEST_CASE("C3: with capacity 0 every check reads, and the options are checked",
   CHECK(r.error().field == "check_cache_capacity");
 }
 
-TEST_CASE("C2: a check at least as fresh as a commit token", "[C2][U1][issue9]") {
+TEST_CASE("C2: a check at least as fresh as a commit token", "[C2][U1][issue9][sqlite]") {
   Cached t;
   auto changed = t.kit->change_member_role(t.owner, t.org, t.member.id, "admin");
   REQUIRE_OK(changed);
@@ -200,7 +200,7 @@ TEST_CASE("C2: a check at least as fresh as a commit token", "[C2][U1][issue9]")
 }
 
 TEST_CASE("C2: each Consistency reads the store exactly when it promises to",
-          "[C2][issue9]") {
+          "[C2][issue9][sqlite]") {
   Cached t;
   auto reads_of = [&](Consistency consistency) {
     const long before = t.counter->reads.load();
@@ -225,7 +225,8 @@ TEST_CASE("C2: each Consistency reads the store exactly when it promises to",
 
 // A writer that bypasses orgkit is the one the change signal cannot see (orgkit/sqlite.hpp):
 // a plain check keeps its cached answer, a fully consistent one reads the change.
-TEST_CASE("C2: fully_consistent sees a change written behind orgkit's back", "[C2][issue9]") {
+TEST_CASE("C2: fully_consistent sees a change written behind orgkit's back",
+          "[C2][issue9][sqlite]") {
   test::TempFile file("orgkit-behind");
   SqliteOptions so;
   so.path = file.path();
@@ -254,7 +255,7 @@ TEST_CASE("C2: fully_consistent sees a change written behind orgkit's back", "[C
 }
 
 TEST_CASE("C3: eviction keeps the cache bounded and never answers from a stale entry",
-          "[C1][C3][issue9]") {
+          "[C1][C3][issue9][sqlite]") {
   SECTION("the table") {
     ManualSignal signal;
     detail::CheckCache cache(16);  // two sets of eight
@@ -331,7 +332,7 @@ TEST_CASE("C3: eviction keeps the cache bounded and never answers from a stale e
 }
 
 TEST_CASE("C1, C2: eight threads check through the cache while a writer revokes",
-          "[C1][C2][E3][issue9]") {
+          "[C1][C2][E3][issue9][sqlite]") {
   Cached t;
   constexpr int people_count = 16;
   std::vector<Actor> people;

@@ -63,7 +63,8 @@ TEST_CASE("a role change takes effect on the next check (no stale allow)", "[P2]
   CHECK_FALSE(may(f, admin, org.id, "resources:read"));
 }
 
-TEST_CASE("a role changed through another instance is seen by the next check", "[P2][check]") {
+TEST_CASE("a role changed through another instance is seen by the next check",
+          "[P2][check][sqlite]") {
   // Two Services on one file stand for two processes. The reading instance keeps its pooled
   // connection between calls; it must not answer from an old snapshot (PITFALLS 12).
   test::TempFile file("orgkit-stale");

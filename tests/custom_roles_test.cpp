@@ -203,7 +203,8 @@ TEST_CASE("pending invitations hold a role: deleting it cannot revive them later
   CHECK(joined->membership.role == "viewer");
 }
 
-TEST_CASE("a policy role and a custom role of one name: check and operations agree", "[P6][P2]") {
+TEST_CASE("a policy role and a custom role of one name: check and operations agree",
+          "[P6][P2][sqlite]") {
   if (test::storage_kind() != "file") return;  // needs the database to outlive the policy
   test::TempFile file("orgkit-collide");
   auto owner = Fixture::user("owner");

@@ -188,7 +188,7 @@ TEST_CASE("a user creates at most max_organizations_per_user organizations", "[R
   CHECK(invalid.error().field == "max_organizations_per_user");
 }
 
-TEST_CASE("verify_api_key never waits for a writer", "[P9][E3]") {
+TEST_CASE("verify_api_key never waits for a writer", "[P9][E3][sqlite]") {
   // The store waits for a writer far longer than any test may run: if verifying waited for
   // the lock to record the key's use, this test would hang until ctest's timeout kills it.
   test::TempFile file("orgkit-verify");

@@ -16,7 +16,7 @@
 using namespace orgkit;
 using test::TempFile;
 
-TEST_CASE("open_sqlite refuses bad options and foreign files", "[storage][E2]") {
+TEST_CASE("open_sqlite refuses bad options and foreign files", "[storage][E2][sqlite]") {
   SqliteOptions empty;
   empty.path = "";
   REQUIRE_ERROR(open_sqlite(empty), ErrorCode::invalid_argument);
@@ -72,7 +72,7 @@ TEST_CASE("open_sqlite refuses bad options and foreign files", "[storage][E2]") 
   REQUIRE_ERROR(open_sqlite(missing_dir), ErrorCode::storage);
 }
 
-TEST_CASE("schema: created at the current version, newer files refused", "[storage]") {
+TEST_CASE("schema: created at the current version, newer files refused", "[storage][sqlite]") {
   TempFile f("orgkit-schema");
   SqliteOptions so;
   so.path = f.path();
@@ -97,7 +97,7 @@ TEST_CASE("schema: created at the current version, newer files refused", "[stora
 // The log grows to about checkpoint_pages before a commit copies it back into the file and
 // starts it over, so the same writes leave a small log with a short interval and a long one
 // with a long interval.
-TEST_CASE("SqliteOptions::checkpoint_pages bounds the write-ahead log", "[storage]") {
+TEST_CASE("SqliteOptions::checkpoint_pages bounds the write-ahead log", "[storage][sqlite]") {
   auto log_bytes_after_writes = [](int checkpoint_pages) {
     TempFile f("orgkit-checkpoint");
     SqliteOptions so;
@@ -123,7 +123,7 @@ TEST_CASE("SqliteOptions::checkpoint_pages bounds the write-ahead log", "[storag
   CHECK(long_log > 1000 * 4096);   // every page of the 300 transactions
 }
 
-TEST_CASE("Service::open_sqlite takes SQLite settings too", "[storage]") {
+TEST_CASE("Service::open_sqlite takes SQLite settings too", "[storage][sqlite]") {
   TempFile f("orgkit-open");
   SqliteOptions so;
   so.path = f.path();
@@ -138,7 +138,7 @@ TEST_CASE("Service::open_sqlite takes SQLite settings too", "[storage]") {
 // Schema v6 packs an audit event's changes and an organization's metadata into columns
 // (src/sqlite/packed.hpp). A file written by an older orgkit keeps every row through the
 // migration, and new audit ids stay above the old ones.
-TEST_CASE("schema: a version 5 file is migrated with its audit trail and metadata", "[storage][A1]") {
+TEST_CASE("schema: a version 5 file is migrated with its audit trail and metadata", "[storage][A1][sqlite]") {
   TempFile f("orgkit-migrate");
   {
     SQLite::Database db(f.path(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
@@ -217,7 +217,7 @@ TEST_CASE("schema: a version 5 file is migrated with its audit trail and metadat
             .getInt() == 0);
 }
 
-TEST_CASE("schema: damaged packed columns are a storage error, never a misread", "[storage][E2]") {
+TEST_CASE("schema: damaged packed columns are a storage error, never a misread", "[storage][E2][sqlite]") {
   TempFile f("orgkit-damaged");
   SqliteOptions so;
   so.path = f.path();
@@ -243,7 +243,7 @@ TEST_CASE("schema: damaged packed columns are a storage error, never a misread",
   REQUIRE_ERROR((*tx)->list_audit_events(default_tenant(), org->id, {}, 10), ErrorCode::storage);
 }
 
-TEST_CASE("packed columns keep empty, null and binary items", "[storage]") {
+TEST_CASE("packed columns keep empty, null and binary items", "[storage][sqlite]") {
   const std::vector<FieldChange> changes{{"role", std::nullopt, std::string("admin")},
                                          {"note", std::string(""), std::nullopt},
                                          {"raw", std::string("a\0b", 3), std::string("\xff")}};

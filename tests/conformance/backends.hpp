@@ -8,6 +8,10 @@ namespace orgkit::conformance {
 /// test case, with its connection pool). See sqlite_backends.cpp.
 void register_sqlite_backends();
 
+/// "postgres": a fresh schema per test case on the test server (postgres_backends.cpp). Only
+/// with ORGKIT_WITH_POSTGRES.
+void register_postgres_backends();
+
 /// Six deliberately broken doubles over "sqlite-memory", each breaking one rule the suite
 /// must catch. See broken_backends.cpp.
 void register_broken_backends();

@@ -21,6 +21,9 @@
 int main(int argc, char* argv[]) {
   using namespace orgkit::conformance;
   register_sqlite_backends();
+#ifdef ORGKIT_WITH_POSTGRES
+  register_postgres_backends();
+#endif
   register_broken_backends();
 
   Catch::Session session;

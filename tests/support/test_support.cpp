@@ -1,4 +1,7 @@
 #include "support/test_support.hpp"
+#ifdef ORGKIT_WITH_POSTGRES
+#include "support/postgres_support.hpp"
+#endif
 
 #include <atomic>
 #include <cstdlib>
@@ -69,13 +72,22 @@ Fixture::Fixture(ServiceOptions options) {
   if (!options.clock) options.clock = clock;
   notifier = std::make_shared<RecordingNotifier>();
   if (!options.notifier) options.notifier = notifier;
-  SqliteOptions so;
-  if (storage_kind() == "file") {
-    file = std::make_unique<TempFile>();
-    so.path = file->path();
+  Result<std::unique_ptr<Storage>> backend = fail(Error{});
+  if (storage_kind() == "postgres") {
+#ifdef ORGKIT_WITH_POSTGRES
+    backend = open_postgres_store();  // a fresh schema, dropped with the store
+#else
+    FAIL("ORGKIT_TEST_STORAGE=postgres, but orgkit was built without ORGKIT_WITH_POSTGRES");
+#endif
+  } else {
+    SqliteOptions so;
+    if (storage_kind() == "file") {
+      file = std::make_unique<TempFile>();
+      so.path = file->path();
+    }
+    backend = open_sqlite(so);
   }
-  auto backend = open_sqlite(so);
-  if (!backend) FAIL("open_sqlite: " << to_string(backend.error()));
+  if (!backend) FAIL("open " << storage_kind() << " storage: " << to_string(backend.error()));
   auto checked = std::make_unique<ScopeCheckingStorage>(std::move(*backend), scope_violations);
   this->storage = checked.get();
   auto created = Service::create(std::move(checked), std::move(options));

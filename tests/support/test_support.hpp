@@ -1,6 +1,8 @@
 // Shared test helpers: REQUIRE_OK / REQUIRE_ERROR and a fresh Service per test on the storage
-// chosen by ORGKIT_TEST_STORAGE ("memory", the default, or "file": a new temporary file).
-// ctest runs each suite once per storage, so every rule is checked against both.
+// chosen by ORGKIT_TEST_STORAGE ("memory", the default; "file": a new temporary file;
+// "postgres": a fresh schema on the test server, see postgres_support.hpp, when built with
+// ORGKIT_WITH_POSTGRES). ctest runs each suite once per storage, so every rule is checked
+// against each.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -58,7 +60,7 @@ class TempFile {
 /// returns false to leave the role out), so a test states only how its policy differs.
 PolicyBuilder standard_builder(const std::function<bool(RoleSpec&)>& tweak);
 
-/// The storage under test: "memory" or "file".
+/// The storage under test: "memory", "file" or "postgres".
 std::string storage_kind();
 
 /// A Notifier that keeps every message, and can be told to fail.
