@@ -164,6 +164,28 @@ constexpr const char* schema_v5 = R"sql(
 ALTER TABLE memberships ADD COLUMN department TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 6: tenant administration (issue 11). A tenant's organizations are listed by id in
+// bounded steps, so they need an index range per tenant. Tenant keys are found by their
+// public prefix and checked against a hash of the secret; the secret is never stored. One
+// self-contained step: another branch may add its own migration, renumbered at merge.
+constexpr const char* schema_v6 = R"sql(
+CREATE INDEX organizations_by_tenant ON organizations (tenant, id);
+
+CREATE TABLE tenant_keys (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant          TEXT    NOT NULL,
+  name            TEXT    NOT NULL,
+  prefix          TEXT    NOT NULL UNIQUE,
+  secret_hash     BLOB    NOT NULL,
+  created_by      TEXT    NOT NULL,
+  created_by_kind TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER,
+  revoked_at      INTEGER
+);
+CREATE INDEX tenant_keys_by_tenant ON tenant_keys (tenant, id);
+)sql";
+
 struct Migration {
   int to_version;
   const char* sql;
@@ -175,6 +197,7 @@ constexpr Migration migrations[] = {
     {3, schema_v3},
     {4, schema_v4},
     {5, schema_v5},
+    {6, schema_v6},
 };
 
 }  // namespace
