@@ -354,6 +354,16 @@ class ORGKIT_EXPORT Service {
   [[nodiscard]] Result<Committed<CsvImportResult>> import_invitations_csv(const Actor& actor, OrgId org,
                                                                std::string_view csv);
 
+  /// Told how far import_invitations_csv has got: data rows handled and the total. Called
+  /// from inside the import's transaction, about every 1% of the rows and after the last;
+  /// it must be quick, must not call the Service, and an exception from it is ignored. A
+  /// retried attempt counts from 0 again.
+  using CsvProgress = std::function<void(std::size_t rows_done, std::size_t rows_total)>;
+
+  /// As above, reporting progress to `progress` (a command line shows it for a large file).
+  [[nodiscard]] Result<Committed<CsvImportResult>> import_invitations_csv(
+      const Actor& actor, OrgId org, std::string_view csv, const CsvProgress& progress);
+
   // --- custom roles (P6) ---------------------------------------------------------------
 
   /// Defines a role for this organization only; needs roles:manage. Its name must not be a

@@ -214,7 +214,13 @@ Result<Page<Invitation>> Service::list_invitations(const Actor& actor, OrgId org
 
 Result<Committed<CsvImportResult>> Service::import_invitations_csv(const Actor& actor, OrgId org,
                                                                    std::string_view csv) {
-  return detail::import_invitations_csv(*core_, actor, org, csv);
+  return detail::import_invitations_csv(*core_, actor, org, csv, {});
+}
+
+Result<Committed<CsvImportResult>> Service::import_invitations_csv(const Actor& actor, OrgId org,
+                                                                   std::string_view csv,
+                                                                   const CsvProgress& progress) {
+  return detail::import_invitations_csv(*core_, actor, org, csv, progress);
 }
 
 Result<Committed<CustomRole>> Service::create_role(const Actor& actor, OrgId org,

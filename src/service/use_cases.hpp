@@ -69,7 +69,8 @@ Result<Committed<Invitation>> revoke_invitation(Core& c, const Actor& actor, Org
 Result<Page<Invitation>> list_invitations(Core& c, const Actor& actor, OrgId org,
                                           const InvitationQuery& query);
 Result<Committed<CsvImportResult>> import_invitations_csv(Core& c, const Actor& actor, OrgId org,
-                                                          std::string_view csv);
+                                                          std::string_view csv,
+                                                          const Service::CsvProgress& progress);
 
 // --- roles.cpp ---------------------------------------------------------------
 
