@@ -214,6 +214,16 @@ TEST_CASE("orgctl: invite import reads a CSV file; no progress bar when stderr i
   CHECK(r["invited"] == 300);
   CHECK(r["failed"] == 1);
   CHECK(r["rows"][300]["error"]["field"] == "email");
+  // At a terminal the same import shows how far it got, on stderr; stdout is unchanged.
+  test::TempFile again("import");
+  std::ofstream(again.path()) << "email,role\nq1@x.test,member\nq2@x.test,member\n";
+  auto tty = test::run_with_terminal_stderr(
+      ORGKIT_ORGCTL, {"--db", c.db.path(), "invite", "import", org["id"], again.path(), "--as",
+                      "alice", "--json"});
+  CHECK(tty.exit_code == 0);
+  CHECK(tty.err.find("importing: 2/2 rows") != std::string::npos);
+  CHECK(json::parse(tty.out)["invited"] == 2);
+
   auto missing = c.run({"invite", "import", org["id"], "/nonexistent.csv", "--as", "alice"});
   CHECK(missing.exit_code == 10);
   check_error_line(missing, "invalid_argument", "file");

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
@@ -101,7 +102,50 @@ Finished run_program(const std::string& program, const std::vector<std::string>&
   f.exit_code = wait_until(pid, deadline);
   if (f.exit_code == -2) {  // the timeout: kill it and reap it
     kill(pid, SIGKILL);
-    f.exit_code = wait_until(pid, clock_type::now() + std::chrono::seconds(5));
+    (void)wait_until(pid, clock_type::now() + std::chrono::seconds(5));
+    f.exit_code = -1;
+  }
+  return f;
+}
+
+Finished run_with_terminal_stderr(const std::string& program, const std::vector<std::string>& args,
+                                  std::chrono::seconds timeout) {
+  const int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) {
+    throw std::runtime_error("no pseudo-terminal");
+  }
+  const int slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) throw std::runtime_error("cannot open the pseudo-terminal");
+  Pipe out;
+  const pid_t pid = spawn(program, args, -1, out.write, slave);
+  close(out.write);
+  close(slave);
+  Finished f;
+  const auto deadline = clock_type::now() + timeout;
+  pollfd fds[2] = {{out.read, POLLIN, 0}, {master, POLLIN, 0}};
+  int open_fds = 2;
+  while (open_fds > 0 && clock_type::now() < deadline) {
+    if (poll(fds, 2, 100) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      char buf[4096];
+      const ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        (i == 0 ? f.out : f.err).append(buf, static_cast<std::size_t>(n));
+      } else {  // EOF, or EIO once the terminal's last writer has gone
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  for (auto& p : fds) {
+    if (p.fd >= 0) close(p.fd);
+  }
+  f.exit_code = wait_until(pid, deadline);
+  if (f.exit_code == -2) {
+    kill(pid, SIGKILL);
+    (void)wait_until(pid, clock_type::now() + std::chrono::seconds(5));
     f.exit_code = -1;
   }
   return f;

@@ -24,6 +24,11 @@ Finished run_program(const std::string& program, const std::vector<std::string>&
                      std::chrono::seconds timeout = std::chrono::seconds(60),
                      const std::string& input = {});
 
+/// As run_program, but with stderr on a pseudo-terminal (what a person at a terminal sees):
+/// `err` is what was written there. For output that a program shows only on a terminal.
+Finished run_with_terminal_stderr(const std::string& program, const std::vector<std::string>& args,
+                                  std::chrono::seconds timeout = std::chrono::seconds(60));
+
 /// A running program with its stdout readable line by line.
 class Running {
  public:
