@@ -237,7 +237,7 @@ TEST_CASE("import: each invited row carries its accept link for hosts without a 
   CHECK(joined->membership.role == "viewer");
 }
 
-TEST_CASE("import: progress is reported in order up to the last row; a throwing display is ignored",
+TEST_CASE("import: progress is reported in order up to the last row, and a throwing display is ignored",
           "[I6]") {
   Import t;
   std::string text = "email,role\n";

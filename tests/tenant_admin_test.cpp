@@ -207,7 +207,7 @@ TEST_CASE("the host issues tenant keys: shown once, stored as a hash, audited", 
   CHECK(other_trail->items.empty());
 }
 
-TEST_CASE("only the host creates and revokes tenant keys; a refusal writes nothing",
+TEST_CASE("only the host creates and revokes tenant keys, and a refusal writes nothing",
           "[T1][U3]") {
   Fixture f;
   auto issued = issue(f, acme_corp);

@@ -135,7 +135,7 @@ TEST_CASE("orgctl: errors are one stderr line and a documented exit code", "[T2]
   check_error_line(pg_only, "not_supported", "postgres");
 }
 
-TEST_CASE("orgctl: usage errors exit 2; --help prints the exit code table", "[T2]") {
+TEST_CASE("orgctl: usage errors exit 2 and --help prints the exit code table", "[T2]") {
   Cli c;
   auto none = c.run({"org", "list"});
   CHECK(none.exit_code == 2);
@@ -152,7 +152,7 @@ TEST_CASE("orgctl: usage errors exit 2; --help prints the exit code table", "[T2
   CHECK(help.out.find("22  storage") != std::string::npos);
 }
 
-TEST_CASE("orgctl: check answers with exit 0 or 3; claims and policies", "[T2][P2][P8]") {
+TEST_CASE("orgctl: check answers with exit 0 or 3, claims and policies", "[T2][P2][P8]") {
   Cli c;
   json org = c.ok({"org", "create", "--name", "Acme", "--as", "alice", "--email", "a@x.test"});
   const std::string id = org["id"];
@@ -180,7 +180,7 @@ TEST_CASE("orgctl: check answers with exit 0 or 3; claims and policies", "[T2][P
   check_error_line(bad, "invalid_argument", "/roles/0");
 }
 
-TEST_CASE("orgctl: tenant keys are the host's; a revoked key stops working", "[T2][T1]") {
+TEST_CASE("orgctl: tenant keys are the host's and a revoked key stops working", "[T2][T1]") {
   Cli c;
   json k = c.ok({"tenant-key", "create", "--tenant", "acme", "--name", "desk"});
   const std::string key = k["key"];
@@ -196,7 +196,7 @@ TEST_CASE("orgctl: tenant keys are the host's; a revoked key stops working", "[T
   CHECK(trail["items"][0]["action"] == "tenant_key.revoked");
 }
 
-TEST_CASE("orgctl: invite import reads a CSV file; no progress bar when stderr is a pipe",
+TEST_CASE("orgctl: invite import reads a CSV file, with progress only at a terminal",
           "[T2][I6]") {
   Cli c;
   json org = c.ok({"org", "create", "--name", "Acme", "--as", "alice", "--email", "a@x.test"});

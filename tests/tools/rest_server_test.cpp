@@ -148,7 +148,7 @@ TEST_CASE("REST: every route of seed 003 works with the tenant's key", "[T2][T1]
   CHECK(cli.Get(base, auth)->status == 404);
 }
 
-TEST_CASE("REST: lists page with a cursor, each organization once; q filters as text",
+TEST_CASE("REST: lists page with a cursor, each organization once, and q filters as text",
           "[T2][T1]") {
   Server s;
   auto cli = s.client();
@@ -253,7 +253,7 @@ TEST_CASE("REST: another tenant's organization is 404, exactly as an unused id",
   CHECK(still["name"] == "Acme");
 }
 
-TEST_CASE("REST: a bad body is 400 naming the field; over 1 MiB is 413 and writes nothing",
+TEST_CASE("REST: a bad body is 400 naming the field, and over 1 MiB is 413 writing nothing",
           "[T2][E2]") {
   Server s;
   auto cli = s.client();
