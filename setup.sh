@@ -11,6 +11,10 @@ packages=(
   libfmt-dev libexpected-dev       # formatting, tl::expected
   libsodium-dev                    # invitation tokens: random bytes, SHA-256, constant-time compare
   nlohmann-json3-dev               # policy files and access-token claims as JSON
+  libcli11-dev                     # orgctl's command line (ORGKIT_BUILD_TOOLS)
+  libcpp-httplib-dev pkgconf       # the REST example and its tests (pkg-config gives
+                                   # httplib's flags: it is built with OpenSSL, zlib, brotli)
+  curl                             # the README's curl examples (and their test)
   catch2                           # tests (Catch2 v2)
   libbenchmark-dev                 # the check benchmark (ORGKIT_BUILD_BENCHMARKS)
   # The sanitize and tsan presets (.ci/run): clang, and what --no-install-recommends leaves

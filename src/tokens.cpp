@@ -39,9 +39,9 @@ Result<Token> generate() {
 
 namespace {
 
-constexpr std::string_view key_prefix = "okk_";
+constexpr std::size_t key_kind_chars = 4;  // "okk_", "otk_"
 constexpr std::size_t key_public_hex = 16;
-constexpr std::size_t key_length = key_prefix.size() + key_public_hex + 1 + encoded_chars;
+constexpr std::size_t key_length = key_kind_chars + key_public_hex + 1 + encoded_chars;
 
 bool is_base64url(std::string_view s) {
   for (char c : s) {
@@ -54,7 +54,8 @@ bool is_base64url(std::string_view s) {
 
 }  // namespace
 
-Result<ApiKeyText> generate_api_key() {
+Result<ApiKeyText> generate_key(std::string_view kind) {
+  if (kind.size() != key_kind_chars) return fail(Error::storage_failure("unknown kind of key"));
   if (!sodium_ready()) return fail(Error::storage_failure("libsodium failed to initialise"));
   std::array<unsigned char, key_public_hex / 2> pub{};
   randombytes_buf(pub.data(), pub.size());
@@ -65,7 +66,7 @@ Result<ApiKeyText> generate_api_key() {
   ApiKeyText k;
   k.prefix = hex.data();
   k.text.reserve(key_length);
-  k.text.append(key_prefix).append(k.prefix).append("_").append(secret->text.substr(prefix.size()));
+  k.text.append(kind).append(k.prefix).append("_").append(secret->text.substr(prefix.size()));
   k.hash = hash(k.text);
   return k;
 }
@@ -81,16 +82,16 @@ Result<std::string> random_hex(std::size_t bytes) {
   return hex;
 }
 
-std::string_view api_key_prefix(std::string_view text) {
-  if (text.size() != key_length || text.substr(0, key_prefix.size()) != key_prefix ||
-      text[key_prefix.size() + key_public_hex] != '_') {
+std::string_view key_prefix(std::string_view kind, std::string_view text) {
+  if (kind.size() != key_kind_chars || text.size() != key_length ||
+      text.substr(0, key_kind_chars) != kind || text[key_kind_chars + key_public_hex] != '_') {
     return {};
   }
-  const std::string_view pub = text.substr(key_prefix.size(), key_public_hex);
+  const std::string_view pub = text.substr(key_kind_chars, key_public_hex);
   for (char c : pub) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
   }
-  if (!is_base64url(text.substr(key_prefix.size() + key_public_hex + 1))) return {};
+  if (!is_base64url(text.substr(key_kind_chars + key_public_hex + 1))) return {};
   return pub;
 }
 

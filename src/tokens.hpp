@@ -1,5 +1,6 @@
-// Invitation tokens (I9): 256 bits from libsodium's CSPRNG, URL-safe text, stored only as a
-// SHA-256 hash, compared in constant time. The raw token exists only in the caller's hands.
+// Invitation tokens (I9) and keys (P9, T1): 256 bits from libsodium's CSPRNG, URL-safe text,
+// stored only as a SHA-256 hash, compared in constant time. The raw token exists only in the
+// caller's hands.
 #pragma once
 
 #include <string>
@@ -23,11 +24,25 @@ struct ApiKeyText {
   std::string hash;
 };
 
+/// The kinds of key, by their first four characters: an organization's API key (P9) and a
+/// tenant administrator's key (T1). The same shape, so one generator and one parser serve
+/// both; the kind keeps one from being presented as the other.
+inline constexpr std::string_view api_key_kind = "okk_";
+inline constexpr std::string_view tenant_key_kind = "otk_";
+
+/// Draws a new key of `kind` (api_key_kind or tenant_key_kind).
+Result<ApiKeyText> generate_key(std::string_view kind);
+
+/// The prefix of a well-formed key of `kind`, or an empty view when `text` is malformed.
+std::string_view key_prefix(std::string_view kind, std::string_view text);
+
 /// Draws a new API key.
-Result<ApiKeyText> generate_api_key();
+inline Result<ApiKeyText> generate_api_key() { return generate_key(api_key_kind); }
 
 /// The prefix of a well-formed API key, or an empty view when `text` is malformed.
-std::string_view api_key_prefix(std::string_view text);
+inline std::string_view api_key_prefix(std::string_view text) {
+  return key_prefix(api_key_kind, text);
+}
 
 /// `bytes` random bytes as lower-case hex (not a secret: e.g. a slug suffix).
 Result<std::string> random_hex(std::size_t bytes);

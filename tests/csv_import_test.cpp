@@ -236,3 +236,27 @@ TEST_CASE("import: each invited row carries its accept link for hosts without a 
   REQUIRE_OK(joined);
   CHECK(joined->membership.role == "viewer");
 }
+
+TEST_CASE("import: progress is reported in order up to the last row, and a throwing display is ignored",
+          "[I6]") {
+  Import t;
+  std::string text = "email,role\n";
+  for (int i = 0; i < 250; ++i) text += "p" + std::to_string(i) + "@x.test,member\n";
+  std::vector<std::pair<std::size_t, std::size_t>> seen;
+  auto result = t.f.kit->import_invitations_csv(
+      t.admin, t.org.id, text,
+      [&](std::size_t done, std::size_t total) { seen.emplace_back(done, total); });
+  REQUIRE_OK(result);
+  CHECK(result->invited == 250);
+  REQUIRE_FALSE(seen.empty());
+  CHECK(seen.size() <= 126);  // about every 1%, not every row
+  CHECK(seen.back() == std::pair<std::size_t, std::size_t>{250, 250});
+  for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i - 1].first < seen[i].first);
+  for (const auto& s : seen) CHECK(s.second == 250);
+
+  auto again = t.f.kit->import_invitations_csv(
+      t.admin, t.org.id, "email,role\nq@x.test,member\n",
+      [](std::size_t, std::size_t) { throw std::runtime_error("display gone"); });
+  REQUIRE_OK(again);
+  CHECK(again->invited == 1);
+}

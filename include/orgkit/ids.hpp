@@ -53,6 +53,7 @@ struct OrgIdTag {};
 struct InvitationIdTag {};
 struct AuditEventIdTag {};
 struct ApiKeyIdTag {};
+struct TenantKeyIdTag {};
 struct UserIdTag {};
 struct TenantIdTag {};
 
@@ -60,6 +61,7 @@ using OrgId = IntId<OrgIdTag>;                ///< An organization.
 using InvitationId = IntId<InvitationIdTag>;  ///< An invitation.
 using AuditEventId = IntId<AuditEventIdTag>;  ///< An audit event.
 using ApiKeyId = IntId<ApiKeyIdTag>;          ///< An organization's API key.
+using TenantKeyId = IntId<TenantKeyIdTag>;    ///< A tenant administrator's key (T1).
 using UserId = StringId<UserIdTag>;           ///< The host's id of a user (1-255 bytes).
 using TenantId = StringId<TenantIdTag>;       ///< The host's id of a tenant (1-255 bytes).
 

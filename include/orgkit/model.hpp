@@ -342,6 +342,57 @@ struct VerifiedApiKey {
   }
 };
 
+/// A tenant administrator's credential (T1): like an API key, but for a whole tenant rather
+/// than one organization. Whoever presents it acts as Actor::tenant_admin of its tenant. The
+/// secret is never stored or shown again after creation; only a SHA-256 of it is kept.
+struct TenantKey {
+  TenantKeyId id;
+  TenantId tenant;
+  std::string name;    ///< What it is for ("support desk"), 1-100 characters.
+  std::string prefix;  ///< Public part ("otk_<prefix>_..."), for lists and logs.
+  UserId created_by;
+  PrincipalKind created_by_kind = PrincipalKind::host;
+  Timestamp created_at;
+  std::optional<Timestamp> expires_at;
+  std::optional<Timestamp> revoked_at;
+};
+
+/// What to create (T1).
+struct NewTenantKey {
+  std::string name;                                ///< 1-100 characters.
+  std::optional<std::chrono::seconds> expires_in;  ///< 1 minute - 10 years; none: never.
+};
+
+/// A tenant key as just created: the only time its secret is visible.
+struct IssuedTenantKey {
+  TenantKey key;
+  std::string secret;  ///< "otk_<16 hex>_<43 characters>": give it to the operator, never log it.
+};
+
+/// What a presented tenant key resolves to: the key, and the principal to run operations as:
+/// Actor::tenant_admin(key.tenant, "tenant-key-<id>"), so that the audit trail names the key.
+struct VerifiedTenantKey {
+  TenantKey key;
+  Actor actor;
+};
+
+/// How OrganizationQuery::text is compared with an organization's name and slug.
+enum class NameMatch {
+  contains,  ///< The name or the slug contains the text.
+  prefix,    ///< The name or the slug starts with the text.
+};
+
+/// Which organizations of a tenant to list (Service::list_tenant_organizations), by id.
+struct OrganizationQuery {
+  /// Only organizations whose name or slug matches this text, ignoring ASCII case; every
+  /// organization when empty. At most 100 characters, one line; compared as text, never as a
+  /// pattern (% and _ are ordinary characters).
+  std::string text;
+  NameMatch match = NameMatch::contains;
+  std::string cursor;  ///< From a previous page; empty for the first.
+  int limit = 50;      ///< 1-1000.
+};
+
 /// How claims are exported (P8).
 struct ClaimsOptions {
   bool include_permissions = false;  ///< Add each organization's permission names.

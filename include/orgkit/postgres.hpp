@@ -98,7 +98,7 @@ struct PostgresOptions {
 };
 
 /// The schema version this build creates and understands.
-inline constexpr int postgres_schema_version = 1;
+inline constexpr int postgres_schema_version = 2;
 
 /// Opens a PostgreSQL store: connects once, creates or migrates the schema. Errors:
 /// invalid_argument (field "connection", "schema", "pool_size", "statement_timeout_ms" or

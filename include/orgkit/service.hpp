@@ -355,6 +355,16 @@ class ORGKIT_EXPORT Service {
   [[nodiscard]] Result<Committed<CsvImportResult>> import_invitations_csv(const Actor& actor, OrgId org,
                                                                std::string_view csv);
 
+  /// Told how far import_invitations_csv has got: data rows handled and the total. Called
+  /// from inside the import's transaction, about every 1% of the rows and after the last;
+  /// it must be quick, must not call the Service, and an exception from it is ignored. A
+  /// retried attempt counts from 0 again.
+  using CsvProgress = std::function<void(std::size_t rows_done, std::size_t rows_total)>;
+
+  /// As above, reporting progress to `progress` (a command line shows it for a large file).
+  [[nodiscard]] Result<Committed<CsvImportResult>> import_invitations_csv(
+      const Actor& actor, OrgId org, std::string_view csv, const CsvProgress& progress);
+
   // --- custom roles (P6) ---------------------------------------------------------------
 
   /// Defines a role for this organization only; needs roles:manage. Its name must not be a
@@ -402,6 +412,67 @@ class ORGKIT_EXPORT Service {
   /// tenants: a multi-tenant host compares VerifiedApiKey::tenant with the request's.
   [[nodiscard]] Result<VerifiedApiKey> verify_api_key(std::string_view presented);
 
+  // --- tenant administration (T1, U3) -------------------------------------------------
+  //
+  // A tenant administrator (Actor::tenant_admin) or the host (Actor::host) runs every
+  // operation above on any organization of its own tenant, and is audited as what it is.
+  // These calls add what only they need: the tenant's organizations, and tenant keys, the
+  // credentials by which an operator proves to be a tenant administrator.
+  //
+  // Who may do what with tenant keys: only the host creates and revokes them (a tenant
+  // administrator cannot mint more credentials for itself, so a leaked key cannot make
+  // itself permanent); tenant administrators and the host list them. Members may do none of
+  // it (permission_denied, field "actor").
+  //
+  // Example: the host issues a key; an Admin API resolves it per request.
+  //   auto issued = kit->create_tenant_key(orgkit::Actor::host(tenant), {"support desk", {}});
+  //   // issued->secret: show it once, to the operator
+  //   auto admin = kit->verify_tenant_key(bearer_token, tenant);
+  //   if (!admin) { /* 401 */ }
+  //   auto orgs = kit->list_tenant_organizations(admin->actor, {});
+
+  /// The organizations of the actor's tenant, by id, a page at a time; for tenant
+  /// administrators and the host. OrganizationQuery::text narrows them to names or slugs
+  /// containing (or starting with) it, ignoring ASCII case. Each call examines at most
+  /// 10,000 organizations, so a filtered page may hold fewer than `limit` items, even none,
+  /// and still have a next_cursor: follow it until it is empty. An organization that exists
+  /// during the whole walk appears exactly once. Errors: permission_denied (field "actor")
+  /// for a member (my_organizations lists theirs), invalid_argument (text, cursor, limit).
+  [[nodiscard]] Result<Page<Organization>> list_tenant_organizations(
+      const Actor& actor, const OrganizationQuery& query = {});
+
+  /// Creates a tenant key for the actor's tenant; only the host may. The secret is in the
+  /// result and nowhere else, ever; only its SHA-256 is stored. Audited as
+  /// "tenant_key.created" in the tenant's own trail (list_tenant_audit_events). Errors:
+  /// permission_denied (field "actor") for anyone but the host, invalid_argument (name,
+  /// expires_in).
+  [[nodiscard]] Result<Committed<IssuedTenantKey>> create_tenant_key(const Actor& actor,
+                                                                     const NewTenantKey& key);
+
+  /// The keys of the actor's tenant, newest first, revoked and expired ones included, never
+  /// with secrets; for tenant administrators and the host.
+  [[nodiscard]] Result<std::vector<TenantKey>> list_tenant_keys(const Actor& actor);
+
+  /// Revokes a key of the actor's tenant at once; only the host may. Audited as
+  /// "tenant_key.revoked". Errors: permission_denied (field "actor"), not_found (field
+  /// "key_id", also for another tenant's key), revoked (revoked already).
+  [[nodiscard]] Result<Committed<TenantKey>> revoke_tenant_key(const Actor& actor,
+                                                               TenantKeyId key);
+
+  /// Resolves a presented tenant key for a request made to `tenant`: finds it by its public
+  /// prefix and compares the SHA-256 of the whole key in constant time. The result's `actor`
+  /// is the tenant administrator to run operations as. A read; it records nothing. Errors,
+  /// each distinct: invalid_argument (field "key": not shaped like a tenant key), not_found
+  /// (unknown, wrong secret, or a key of another tenant: keys never cross tenants), revoked,
+  /// expired.
+  [[nodiscard]] Result<VerifiedTenantKey> verify_tenant_key(std::string_view presented,
+                                                            const TenantId& tenant) const;
+
+  /// The tenant's own audit events (tenant keys created and revoked), newest first, with the
+  /// filters and cursor of list_audit_events; for tenant administrators and the host.
+  [[nodiscard]] Result<Page<AuditEvent>> list_tenant_audit_events(const Actor& actor,
+                                                                  const AuditQuery& query = {});
+
   // --- claims (P8) ---------------------------------------------------------------------
 
   /// The actor's memberships as access-token claims (Claims; to_json() for the token): the
@@ -414,6 +485,13 @@ class ORGKIT_EXPORT Service {
 
   /// May the actor do `permission` in `org`? false when denied or not a member (deny by
   /// default); an Error only when the check itself failed (storage).
+  ///
+  /// A tenant administrator or the host is answered as its operations are authorized: true
+  /// for every permission the policy declares in every organization of its own tenant, false
+  /// for any other organization (another tenant's, a deleted one). So check(a, org, p) is
+  /// true exactly when authorize(a, org, p) succeeds, for every principal. Their answers are
+  /// one read of the organization each time, never from the cache, and never confused with
+  /// a member who has the same id.
   ///
   /// Fast and never stale (C1, C2): the answer comes from a per-thread cache
   /// (ServiceOptions::check_cache_capacity) while the storage's ChangeSignal says the
@@ -459,7 +537,9 @@ class ORGKIT_EXPORT Service {
 
   /// Like check, but a denial is an Error whose message says who lacks what, for hosts that
   /// want to show why: permission_denied for a member whose role lacks it, not_found for a
-  /// non-member (as everywhere), invalid_argument for a name the policy lacks.
+  /// non-member (as everywhere), invalid_argument for a name the policy lacks. A tenant
+  /// administrator or the host succeeds in every organization of its tenant (not_found
+  /// elsewhere).
   [[nodiscard]] Result<void> authorize(const Actor& actor, OrgId org,
                                        std::string_view permission) const;
 

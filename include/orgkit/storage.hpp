@@ -47,7 +47,13 @@
 // backends keep compiling; the Service needs all of them. One method changed in 0.4:
 // list_audit_events takes an AuditFilter (audit trail filters) where it took `before`; a
 // backend that still overrides the old signature fails to compile rather than silently
-// ignoring the filters.
+// ignoring the filters. Methods added in 0.5 (tenant administration: listing a tenant's
+// organizations, tenant keys) have default bodies too.
+//
+// TENANT-LEVEL AUDIT EVENTS. An audit event whose `org` is OrgId() (0, never an organization's
+// id) belongs to its tenant rather than to an organization: tenant keys created and revoked.
+// append_audit_event and list_audit_events treat 0 like any other organization id, so a
+// backend needs nothing special for them beside not requiring the organization to exist.
 #pragma once
 
 #include <orgkit/export.hpp>
@@ -86,6 +92,33 @@ struct AuditFilter {
   std::optional<std::string> target;   ///< target == this.
   std::optional<Timestamp> since;      ///< at >= since (inclusive).
   std::optional<Timestamp> until;      ///< at < until (exclusive).
+};
+
+/// Which organizations Storage::list_organizations examines and returns.
+struct OrganizationFilter {
+  std::optional<OrgId> after;  ///< Only ids above this one; from the first when empty.
+  /// Only organizations whose ASCII-lower-cased name or slug contains (NameMatch::contains)
+  /// or starts with (NameMatch::prefix) this text, compared as plain text (never as a
+  /// pattern). Given ASCII-lower-cased; empty matches every organization.
+  std::string text;
+  NameMatch match = NameMatch::contains;
+  /// At most this many organizations are examined, matching or not (at least 1): one call's
+  /// work stays bounded whatever the filter.
+  int max_examined = 10000;
+};
+
+/// One bounded step of a listing of a tenant's organizations.
+struct OrganizationScan {
+  std::vector<Organization> items;  ///< The matches, by id, with their metadata.
+  /// Where the next step continues (its OrganizationFilter::after): the last organization
+  /// examined. Empty only when every organization after `after` was examined: the end.
+  std::optional<OrgId> resume_after;
+};
+
+/// A tenant key as stored: with the hash of its secret.
+struct StoredTenantKey {
+  TenantKey key;
+  std::string secret_hash;  ///< Raw hash bytes.
 };
 
 /// An invitation as stored: with its tenant and the hash of its token.
@@ -356,6 +389,55 @@ class ORGKIT_EXPORT StorageTransaction {
       const TenantId& tenant, const UserId& user) {
     (void)tenant, (void)user;
     return fail(Error::unsupported("count_organizations_created_by"));
+  }
+
+  // --- tenant administration (added in 0.5) -------------------------------------------
+
+  /// Organizations of `tenant` with an id above filter.after, in id order, that match
+  /// filter.text: it examines them one by one and stops after `limit` matches or
+  /// filter.max_examined examined, whichever comes first. Never another tenant's. A read that
+  /// is bounded by max_examined rows, whatever the text; one index range of the tenant.
+  [[nodiscard]] virtual Result<OrganizationScan> list_organizations(
+      const TenantId& tenant, const OrganizationFilter& filter, int limit) {
+    (void)tenant, (void)filter, (void)limit;
+    return fail(Error::unsupported("list_organizations"));
+  }
+
+  /// Inserts a tenant key (id ignored) with the hash of its secret; returns the new id.
+  /// already_exists (field "prefix") if the prefix is taken, in any tenant.
+  [[nodiscard]] virtual Result<TenantKeyId> insert_tenant_key(const TenantKey& key,
+                                                              std::string_view secret_hash) {
+    (void)key, (void)secret_hash;
+    return fail(Error::unsupported("insert_tenant_key"));
+  }
+
+  /// The tenant key with this public prefix, in whichever tenant, with its secret hash; or
+  /// nullopt.
+  [[nodiscard]] virtual Result<std::optional<StoredTenantKey>> find_tenant_key_by_prefix(
+      std::string_view prefix) {
+    (void)prefix;
+    return fail(Error::unsupported("find_tenant_key_by_prefix"));
+  }
+
+  /// Tenant key `id` of `tenant`, or nullopt (also for another tenant's id).
+  [[nodiscard]] virtual Result<std::optional<TenantKey>> find_tenant_key(const TenantId& tenant,
+                                                                         TenantKeyId id) {
+    (void)tenant, (void)id;
+    return fail(Error::unsupported("find_tenant_key"));
+  }
+
+  /// Every key of `tenant`, revoked ones too, newest first.
+  [[nodiscard]] virtual Result<std::vector<TenantKey>> list_tenant_keys(const TenantId& tenant) {
+    (void)tenant;
+    return fail(Error::unsupported("list_tenant_keys"));
+  }
+
+  /// Marks key `id` of `tenant` revoked at `at`. Returns false, changing nothing, if it was
+  /// revoked already or is not a key of `tenant`.
+  [[nodiscard]] virtual Result<bool> revoke_tenant_key(const TenantId& tenant, TenantKeyId id,
+                                                       Timestamp at) {
+    (void)tenant, (void)id, (void)at;
+    return fail(Error::unsupported("revoke_tenant_key"));
   }
 
   // --- API keys (added in 0.3) ---------------------------------------------------------

@@ -146,6 +146,29 @@ class StorageTransactionWrapper : public StorageTransaction {
   Result<std::int64_t> count_role_holders(OrgId org, std::string_view role) override {
     return target_->count_role_holders(org, role);
   }
+  Result<OrganizationScan> list_organizations(const TenantId& tenant,
+                                              const OrganizationFilter& filter,
+                                              int limit) override {
+    return target_->list_organizations(tenant, filter, limit);
+  }
+  Result<TenantKeyId> insert_tenant_key(const TenantKey& key,
+                                        std::string_view secret_hash) override {
+    return target_->insert_tenant_key(key, secret_hash);
+  }
+  Result<std::optional<StoredTenantKey>> find_tenant_key_by_prefix(
+      std::string_view prefix) override {
+    return target_->find_tenant_key_by_prefix(prefix);
+  }
+  Result<std::optional<TenantKey>> find_tenant_key(const TenantId& tenant,
+                                                   TenantKeyId id) override {
+    return target_->find_tenant_key(tenant, id);
+  }
+  Result<std::vector<TenantKey>> list_tenant_keys(const TenantId& tenant) override {
+    return target_->list_tenant_keys(tenant);
+  }
+  Result<bool> revoke_tenant_key(const TenantId& tenant, TenantKeyId id, Timestamp at) override {
+    return target_->revoke_tenant_key(tenant, id, at);
+  }
   Result<ApiKeyId> insert_api_key(const TenantId& tenant, const ApiKey& key, std::string_view secret_hash) override {
     return target_->insert_api_key(tenant, key, secret_hash);
   }

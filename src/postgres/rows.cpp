@@ -101,6 +101,20 @@ ApiKey read_api_key(const pqxx::row& r) {
   return k;
 }
 
+TenantKey read_tenant_key(const pqxx::row& r) {
+  TenantKey k;
+  k.id = TenantKeyId(r[0].as<std::int64_t>());
+  k.tenant = TenantId(r[1].as<std::string>());
+  k.name = r[2].as<std::string>();
+  k.prefix = r[3].as<std::string>();
+  k.created_by = UserId(r[4].as<std::string>());
+  k.created_by_kind = parse_principal(r[5].as<std::string>());
+  k.created_at = from_unix_ms(r[6].as<std::int64_t>());
+  k.expires_at = nullable_time(r[7]);
+  k.revoked_at = nullable_time(r[8]);
+  return k;
+}
+
 AuditEvent read_audit_event(const pqxx::row& r) {
   AuditEvent e;
   e.id = AuditEventId(r[0].as<std::int64_t>());

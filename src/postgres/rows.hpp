@@ -32,7 +32,12 @@ namespace orgkit::postgres {
   "id, org_id, name, role, prefix, created_by, created_at, expires_at, revoked_at, " \
   "last_used_at"
 
+// Tenant key rows (read_tenant_key).
+#define ORGKIT_PG_TENANT_KEY_COLUMNS \
+  "id, tenant, name, prefix, created_by, created_by_kind, created_at, expires_at, revoked_at"
+
 Organization read_org(const pqxx::row& r);
+TenantKey read_tenant_key(const pqxx::row& r);
 Membership read_membership(const pqxx::row& r);
 Invitation read_invitation(const pqxx::row& r);
 CustomRole read_custom_role(const pqxx::row& r);

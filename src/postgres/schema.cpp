@@ -155,6 +155,27 @@ CREATE TABLE commit_log (
 );
 )sql";
 
+// Version 2: tenant administration (issue 11), as SQLite's version 7. A tenant's
+// organizations are listed by id in bounded steps (one index range per tenant); tenant keys
+// are found by their public prefix, and only a hash of the secret is stored.
+constexpr const char* schema_v2 = R"sql(
+CREATE INDEX organizations_by_tenant ON organizations (tenant, id);
+
+CREATE TABLE tenant_keys (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant          text   COLLATE "C" NOT NULL,
+  name            text   NOT NULL,
+  prefix          text   COLLATE "C" NOT NULL UNIQUE,
+  secret_hash     bytea  NOT NULL,
+  created_by      text   COLLATE "C" NOT NULL,
+  created_by_kind text   NOT NULL,
+  created_at      bigint NOT NULL,
+  expires_at      bigint,
+  revoked_at      bigint
+);
+CREATE INDEX tenant_keys_by_tenant ON tenant_keys (tenant, id);
+)sql";
+
 struct Migration {
   int to_version;
   const char* sql;
@@ -162,6 +183,7 @@ struct Migration {
 
 constexpr Migration migrations[] = {
     {1, schema_v1},
+    {2, schema_v2},
 };
 
 // The advisory lock key of a schema: FNV-1a of its name, so that stores in other schemas of

@@ -92,6 +92,17 @@ class PgTransaction final : public StorageTransaction {
   Result<std::vector<ApiKey>> list_api_keys(OrgId org) override;
   Result<bool> revoke_api_key(OrgId org, ApiKeyId id, Timestamp at) override;
   Result<void> touch_api_key(OrgId org, ApiKeyId id, Timestamp at) override;
+  Result<OrganizationScan> list_organizations(const TenantId& tenant,
+                                              const OrganizationFilter& filter,
+                                              int limit) override;
+  Result<TenantKeyId> insert_tenant_key(const TenantKey& key,
+                                        std::string_view secret_hash) override;
+  Result<std::optional<StoredTenantKey>> find_tenant_key_by_prefix(
+      std::string_view prefix) override;
+  Result<std::optional<TenantKey>> find_tenant_key(const TenantId& tenant,
+                                                   TenantKeyId id) override;
+  Result<std::vector<TenantKey>> list_tenant_keys(const TenantId& tenant) override;
+  Result<bool> revoke_tenant_key(const TenantId& tenant, TenantKeyId id, Timestamp at) override;
 
  private:
   // What a row keyed by an organization gets when the organization is not in the tenant.

@@ -45,6 +45,23 @@ Result<AuditFilter> audit_filter(const AuditQuery& query) {
 
 // --- audit -----------------------------------------------------------------------------
 
+namespace {
+
+// One page of `org`'s events (OrgId() for the tenant's own) that pass `filter`.
+Result<Page<AuditEvent>> audit_page(StorageTransaction& tx, const Actor& actor, OrgId org,
+                                    const AuditFilter& filter, int limit) {
+  ORGKIT_TRY(events, tx.list_audit_events(actor.tenant, org, filter, limit + 1));
+  Page<AuditEvent> page;
+  if (events.size() > static_cast<std::size_t>(limit)) {
+    events.pop_back();
+    page.next_cursor = fmt::format("a:{}", events.back().id.value());
+  }
+  page.items = std::move(events);
+  return page;
+}
+
+}  // namespace
+
 Result<Page<AuditEvent>> list_audit_events(Core& c, const Actor& actor, OrgId org,
                                            const AuditQuery& query) {
   ORGKIT_CHECK(validate_actor(actor));
@@ -53,14 +70,22 @@ Result<Page<AuditEvent>> list_audit_events(Core& c, const Actor& actor, OrgId or
   ORGKIT_TRY(tx, read(c));
   ORGKIT_TRY(a, access(c, *tx, actor, org, permissions::audit_read, "read the audit trail"));
   (void)a;
-  ORGKIT_TRY(events, tx->list_audit_events(actor.tenant, org, filter, query.limit + 1));
-  Page<AuditEvent> page;
-  if (events.size() > static_cast<std::size_t>(query.limit)) {
-    events.pop_back();
-    page.next_cursor = fmt::format("a:{}", events.back().id.value());
+  return audit_page(*tx, actor, org, filter, query.limit);
+}
+
+Result<Page<AuditEvent>> list_tenant_audit_events(Core& c, const Actor& actor,
+                                                  const AuditQuery& query) {
+  ORGKIT_CHECK(validate_actor(actor));
+  if (actor.is_member()) {
+    return fail(Error::denied("actor", fmt::format("only a tenant administrator or the host may "
+                                                   "read the tenant's audit trail; user '{}' is "
+                                                   "a member",
+                                                   actor.id.value())));
   }
-  page.items = std::move(events);
-  return page;
+  ORGKIT_CHECK(validate::page_limit("limit", query.limit));
+  ORGKIT_TRY(filter, audit_filter(query));
+  ORGKIT_TRY(tx, read(c));
+  return audit_page(*tx, actor, OrgId(), filter, query.limit);  // the tenant's own trail
 }
 
 }  // namespace orgkit::detail

@@ -21,10 +21,30 @@ bool grants(const CachedAccess& access, Permission p) {
   return access.member && p.index < max_permissions && access.permissions.test(p.index);
 }
 
+// A tenant administrator or the host holds every permission in every organization of its
+// tenant (U3), as visible() gives it to the operations: one read of the organization. Never
+// cached: the cache is keyed by user id, which a member may share with an administrator.
+Result<CachedAccess> administrator_access(Core& c, const Actor& actor, OrgId org) {
+  CachedAccess out;
+  if (!org.valid()) return out;
+  auto tx = c.storage->begin_read();
+  if (!tx) return fail(std::move(tx).error());
+  auto found = (*tx)->find_organization(actor.tenant, org);
+  if (!found) return fail(std::move(found).error());
+  out.member = found->has_value();
+  if (out.member) {
+    const RoleDefinition& role =
+        actor.kind == PrincipalKind::host ? c.host_role : c.tenant_admin_role;
+    out.permissions = role.permissions;
+  }
+  return out;
+}
+
 // What the actor may do in `org`: from this thread's cache while the storage's change signal
 // says `org` is unchanged since the answer was read, else one read of the store (C1, C2).
 // `consistency` may demand more: at least a commit the signal must have seen, or the store.
 Result<CachedAccess> access_of(Core& c, const Actor& actor, OrgId org, Consistency consistency) {
+  if (!actor.is_member()) return administrator_access(c, actor, org);
   const ChangeSignal* signal = c.change_signal;
   CheckCache* cache = signal != nullptr && c.check_cache_capacity > 0
                           ? &thread_check_cache(c.id, c.check_cache_capacity)
@@ -108,6 +128,12 @@ Result<bool> check(Core& c, const VerifiedApiKey& key, std::string_view permissi
 Result<void> authorize(Core& c, const Actor& actor, OrgId org, std::string_view permission) {
   auto p = c.policy.permission(permission);
   if (!p) return fail(std::move(p).error());
+  if (!actor.is_member()) {
+    auto admin = administrator_access(c, actor, org);
+    if (!admin) return fail(std::move(admin).error());
+    if (admin->member) return {};
+    return fail(Error::not_found("org_id", fmt::format("no organization {}", org.value())));
+  }
   MemberAccess access;
   auto found = c.storage->member_access(actor.tenant, org, actor.id, access);
   if (!found) return fail(std::move(found).error());

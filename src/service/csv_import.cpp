@@ -1,4 +1,5 @@
-// Bulk invitations from CSV (I6): one call, one transaction, one result per row.
+// Bulk invitations from CSV (I6): one call, one transaction, one result per row, with an
+// optional progress callback for callers that show how far a large file has got.
 #include <array>
 #include <unordered_map>
 
@@ -73,10 +74,23 @@ std::string field(const csv::Record& rec, const Header& h, Column c) {
   return h.at[c] ? rec.fields[*h.at[c]] : std::string();
 }
 
+// Tells the caller's progress callback about every 1% of the rows and the last one; what it
+// throws is dropped, as it must not end the import.
+void report(const Service::CsvProgress& progress, std::size_t done, std::size_t total) {
+  if (!progress) return;
+  const std::size_t step = total < 100 ? 1 : total / 100;
+  if (done != total && done % step != 0) return;
+  try {
+    progress(done, total);
+  } catch (...) {  // NOLINT: a progress display never fails an import
+  }
+}
+
 }  // namespace
 
 Result<Committed<CsvImportResult>> import_invitations_csv(Core& c, const Actor& actor, OrgId org,
-                                                          std::string_view text) {
+                                                          std::string_view text,
+                                                          const Service::CsvProgress& progress) {
   ORGKIT_CHECK(validate_actor(actor));
   const auto records = csv::parse(text);
   if (records.empty()) {
@@ -157,6 +171,7 @@ Result<Committed<CsvImportResult>> import_invitations_csv(Core& c, const Actor& 
             ++result.failed;
           }
           result.rows.push_back(std::move(row));
+          report(progress, result.rows.size(), rows);
         }
         return result;
       },

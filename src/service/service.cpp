@@ -214,7 +214,13 @@ Result<Page<Invitation>> Service::list_invitations(const Actor& actor, OrgId org
 
 Result<Committed<CsvImportResult>> Service::import_invitations_csv(const Actor& actor, OrgId org,
                                                                    std::string_view csv) {
-  return detail::import_invitations_csv(*core_, actor, org, csv);
+  return detail::import_invitations_csv(*core_, actor, org, csv, {});
+}
+
+Result<Committed<CsvImportResult>> Service::import_invitations_csv(const Actor& actor, OrgId org,
+                                                                   std::string_view csv,
+                                                                   const CsvProgress& progress) {
+  return detail::import_invitations_csv(*core_, actor, org, csv, progress);
 }
 
 Result<Committed<CustomRole>> Service::create_role(const Actor& actor, OrgId org,
@@ -252,6 +258,34 @@ Result<Committed<ApiKey>> Service::revoke_api_key(const Actor& actor, OrgId org,
 
 Result<VerifiedApiKey> Service::verify_api_key(std::string_view presented) {
   return detail::verify_api_key(*core_, presented);
+}
+
+Result<Page<Organization>> Service::list_tenant_organizations(const Actor& actor,
+                                                             const OrganizationQuery& query) {
+  return detail::list_tenant_organizations(*core_, actor, query);
+}
+
+Result<Committed<IssuedTenantKey>> Service::create_tenant_key(const Actor& actor,
+                                                             const NewTenantKey& key) {
+  return detail::create_tenant_key(*core_, actor, key);
+}
+
+Result<std::vector<TenantKey>> Service::list_tenant_keys(const Actor& actor) {
+  return detail::list_tenant_keys(*core_, actor);
+}
+
+Result<Committed<TenantKey>> Service::revoke_tenant_key(const Actor& actor, TenantKeyId key) {
+  return detail::revoke_tenant_key(*core_, actor, key);
+}
+
+Result<VerifiedTenantKey> Service::verify_tenant_key(std::string_view presented,
+                                                     const TenantId& tenant) const {
+  return detail::verify_tenant_key(*core_, presented, tenant);
+}
+
+Result<Page<AuditEvent>> Service::list_tenant_audit_events(const Actor& actor,
+                                                           const AuditQuery& query) {
+  return detail::list_tenant_audit_events(*core_, actor, query);
 }
 
 Result<Claims> Service::claims(const Actor& actor, const ClaimsOptions& options) {

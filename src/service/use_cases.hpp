@@ -69,7 +69,8 @@ Result<Committed<Invitation>> revoke_invitation(Core& c, const Actor& actor, Org
 Result<Page<Invitation>> list_invitations(Core& c, const Actor& actor, OrgId org,
                                           const InvitationQuery& query);
 Result<Committed<CsvImportResult>> import_invitations_csv(Core& c, const Actor& actor, OrgId org,
-                                                          std::string_view csv);
+                                                          std::string_view csv,
+                                                          const Service::CsvProgress& progress);
 
 // --- roles.cpp ---------------------------------------------------------------
 
@@ -88,6 +89,17 @@ Result<Committed<IssuedApiKey>> create_api_key(Core& c, const Actor& actor, OrgI
 Result<std::vector<ApiKey>> list_api_keys(Core& c, const Actor& actor, OrgId org);
 Result<Committed<ApiKey>> revoke_api_key(Core& c, const Actor& actor, OrgId org, ApiKeyId key);
 Result<VerifiedApiKey> verify_api_key(Core& c, std::string_view presented);
+
+// --- tenant_admin.cpp --------------------------------------------------------
+
+Result<Page<Organization>> list_tenant_organizations(Core& c, const Actor& actor,
+                                                     const OrganizationQuery& query);
+Result<Committed<IssuedTenantKey>> create_tenant_key(Core& c, const Actor& actor,
+                                                     const NewTenantKey& key);
+Result<std::vector<TenantKey>> list_tenant_keys(Core& c, const Actor& actor);
+Result<Committed<TenantKey>> revoke_tenant_key(Core& c, const Actor& actor, TenantKeyId key);
+Result<VerifiedTenantKey> verify_tenant_key(Core& c, std::string_view presented,
+                                            const TenantId& tenant);
 
 // --- claims.cpp --------------------------------------------------------------
 
@@ -114,5 +126,7 @@ Result<void> authorize(Core& c, const Actor& actor, OrgId org, std::string_view 
 
 Result<Page<AuditEvent>> list_audit_events(Core& c, const Actor& actor, OrgId org,
                                            const AuditQuery& query);
+Result<Page<AuditEvent>> list_tenant_audit_events(Core& c, const Actor& actor,
+                                                  const AuditQuery& query);
 
 }  // namespace orgkit::detail

@@ -120,6 +120,26 @@ std::string_view blob_view(const SQLite::Column& c) {
   return std::string_view(static_cast<const char*>(c.getBlob()), static_cast<std::size_t>(n));
 }
 
+PrincipalKind parse_principal_kind(const std::string& s) {
+  if (s == "host") return PrincipalKind::host;
+  if (s == "tenant_admin") return PrincipalKind::tenant_admin;
+  return PrincipalKind::member;
+}
+
+TenantKey read_tenant_key(SQLite::Statement& s) {
+  TenantKey k;
+  k.id = TenantKeyId(s.getColumn(0).getInt64());
+  k.tenant = TenantId(s.getColumn(1).getString());
+  k.name = s.getColumn(2).getString();
+  k.prefix = s.getColumn(3).getString();
+  k.created_by = UserId(s.getColumn(4).getString());
+  k.created_by_kind = parse_principal_kind(s.getColumn(5).getString());
+  k.created_at = from_unix_ms(s.getColumn(6).getInt64());
+  k.expires_at = nullable_time(s.getColumn(7));
+  k.revoked_at = nullable_time(s.getColumn(8));
+  return k;
+}
+
 // A BLOB column (a hash) as bytes.
 std::string blob(const SQLite::Column& c) {
   return std::string(static_cast<const char*>(c.getBlob()), static_cast<std::size_t>(c.getBytes()));

@@ -43,6 +43,15 @@ std::optional<Timestamp> nullable_time(const SQLite::Column& c);
 
 ApiKey read_api_key(SQLite::Statement& s);
 
+// Tenant key rows are read with these columns, in this order (read_tenant_key).
+#define ORGKIT_TENANT_KEY_COLUMNS \
+  "id, tenant, name, prefix, created_by, created_by_kind, created_at, expires_at, revoked_at"
+
+TenantKey read_tenant_key(SQLite::Statement& s);
+
+// "member", "tenant_admin" or "host" as stored (to_string(PrincipalKind)).
+PrincipalKind parse_principal_kind(const std::string& s);
+
 // A BLOB column (a hash) as bytes.
 std::string blob(const SQLite::Column& c);
 

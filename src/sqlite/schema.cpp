@@ -294,6 +294,27 @@ void move_to_v6(SQLite::Database& db) {
   db.exec("DROP TABLE audit_changes; DROP TABLE audit_events; DROP TABLE organization_metadata;");
 }
 
+// Version 7: tenant administration (issue 11). A tenant's organizations are listed by id in
+// bounded steps, so they need an index range per tenant. Tenant keys are found by their
+// public prefix and checked against a hash of the secret; the secret is never stored.
+constexpr const char* schema_v7 = R"sql(
+CREATE INDEX organizations_by_tenant ON organizations (tenant, id);
+
+CREATE TABLE tenant_keys (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant          TEXT    NOT NULL,
+  name            TEXT    NOT NULL,
+  prefix          TEXT    NOT NULL UNIQUE,
+  secret_hash     BLOB    NOT NULL,
+  created_by      TEXT    NOT NULL,
+  created_by_kind TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER,
+  revoked_at      INTEGER
+);
+CREATE INDEX tenant_keys_by_tenant ON tenant_keys (tenant, id);
+)sql";
+
 struct Migration {
   int to_version;
   const char* sql;
@@ -307,6 +328,7 @@ constexpr Migration migrations[] = {
     {4, schema_v4},
     {5, schema_v5},
     {6, schema_v6, move_to_v6},
+    {7, schema_v7},
 };
 
 }  // namespace

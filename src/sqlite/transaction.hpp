@@ -1,6 +1,6 @@
 // One unit of work on one pooled connection (orgkit/storage.hpp's StorageTransaction).
-// Its methods live in three files by subject: transaction.cpp (organizations, members, user
-// state, audit), invitations.cpp, roles_and_keys.cpp.
+// Its methods live in four files by subject: transaction.cpp (organizations, members, user
+// state, audit), invitations.cpp, roles_and_keys.cpp, tenant_admin.cpp.
 #pragma once
 
 #include <map>
@@ -84,6 +84,17 @@ class SqliteTransaction final : public StorageTransaction {
   Result<std::int64_t> reassign_role(OrgId org, std::string_view from,
                                      std::string_view to) override;
   Result<std::int64_t> count_role_holders(OrgId org, std::string_view role) override;
+  Result<OrganizationScan> list_organizations(const TenantId& tenant,
+                                              const OrganizationFilter& filter,
+                                              int limit) override;
+  Result<TenantKeyId> insert_tenant_key(const TenantKey& key,
+                                        std::string_view secret_hash) override;
+  Result<std::optional<StoredTenantKey>> find_tenant_key_by_prefix(
+      std::string_view prefix) override;
+  Result<std::optional<TenantKey>> find_tenant_key(const TenantId& tenant,
+                                                   TenantKeyId id) override;
+  Result<std::vector<TenantKey>> list_tenant_keys(const TenantId& tenant) override;
+  Result<bool> revoke_tenant_key(const TenantId& tenant, TenantKeyId id, Timestamp at) override;
   Result<ApiKeyId> insert_api_key(const TenantId& tenant, const ApiKey& key,
                                   std::string_view secret_hash) override;
   Result<std::optional<StoredApiKey>> find_api_key_by_prefix(std::string_view prefix) override;

@@ -12,7 +12,7 @@
 // [close_invitation]), its subject ([organizations], [invitations], ...), and [tenant] when
 // it asserts that another tenant's or organization's id never matches.
 //
-// CHECKLIST: the 40 methods of StorageTransaction and the 3 of Storage, each with the test
+// CHECKLIST: the 46 methods of StorageTransaction and the 3 of Storage, each with the test
 // cases (by the tag of the method; case names start with the method) in <subject>_conformance.cpp
 // and what they assert beyond the success path. "keyed" = another organization's or
 // tenant's id never matches.
@@ -87,6 +87,21 @@
 //   list_api_keys                       1     api_keys        newest first, revoked included
 //   revoke_api_key                      1     api_keys        false the second time; keyed
 //   touch_api_key                       1     api_keys        last use recorded; keyed
+//   list_organizations                  4     tenant_admin    by id, metadata; after, limit,
+//                                                             resume_after (none at the end);
+//                                                             keyed (tenant); text on name or
+//                                                             slug, ASCII case, contains and
+//                                                             prefix, % and _ literal; filter
+//                                                             before limit; max_examined bound
+//   insert_tenant_key                   2     tenant_admin    id ignored; already_exists
+//                                                             (prefix) in any tenant
+//   find_tenant_key_by_prefix           1     tenant_admin    tenant and raw hash bytes
+//   find_tenant_key                     2     tenant_admin    every field; keyed (tenant)
+//   list_tenant_keys                    2     tenant_admin    newest first, revoked included;
+//                                                             keyed (tenant)
+//   revoke_tenant_key                   2     tenant_admin    false the second time and for
+//                                                             another tenant's key
+//   (append/list_audit_events, org 0)   1     tenant_admin    the tenant's own trail, keyed
 //  Storage
 //   begin_read                          2     transactions    one snapshot beside a commit
 //   begin_write                         4     transactions    rollback on destruction; writers

@@ -1,6 +1,7 @@
 # cmake -P script run by the packaging_install_layout test (see CMakeLists.txt): checks what
 # `cmake --install` put under PREFIX. Arguments: PREFIX, INCLUDEDIR, LIBDIR, BINDIR,
-# LIBRARY_FILES ("|"-separated file names of the built library), SOURCE_DIR, BINARY_DIR.
+# LIBRARY_FILES ("|"-separated file names of the built library), SOURCE_DIR, BINARY_DIR,
+# ORGCTL (ON when orgctl is built and so installed to BINDIR).
 cmake_minimum_required(VERSION 3.20)
 
 set(_errors "")
@@ -30,6 +31,11 @@ foreach(_name IN LISTS LIBRARY_FILES)
     string(APPEND _errors "  missing: ${PREFIX}/${LIBDIR}/${_name}\n")
   endif()
 endforeach()
+
+# orgctl, when this build has it (ORGCTL=ON).
+if(ORGCTL)
+  _expect_file("${PREFIX}/${BINDIR}/orgctl")
+endif()
 
 # The package: config, version, targets and the per-configuration targets file.
 set(_cmake_dir "${PREFIX}/${LIBDIR}/cmake/orgkit")

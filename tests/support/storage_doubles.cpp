@@ -64,8 +64,20 @@ class ScopeCheckingTransaction final : public StorageTransactionWrapper {
     return StorageTransactionWrapper::set_active_organization(t, u, org);
   }
   Result<AuditEventId> append_audit_event(const AuditEvent& e) override {
-    write("append_audit_event", e.tenant, e.org);
+    if (e.org.valid()) {
+      write("append_audit_event", e.tenant, e.org);
+    } else {
+      tenant("append_audit_event", e.tenant);  // the tenant's own trail (tenant keys)
+    }
     return StorageTransactionWrapper::append_audit_event(e);
+  }
+  Result<TenantKeyId> insert_tenant_key(const TenantKey& k, std::string_view hash) override {
+    tenant("insert_tenant_key", k.tenant);  // tenant-level: kept by unique keys
+    return StorageTransactionWrapper::insert_tenant_key(k, hash);
+  }
+  Result<bool> revoke_tenant_key(const TenantId& t, TenantKeyId id, Timestamp at) override {
+    tenant("revoke_tenant_key", t);
+    return StorageTransactionWrapper::revoke_tenant_key(t, id, at);
   }
   Result<InvitationId> insert_invitation(const TenantId& t, const Invitation& inv,
                                          std::string_view key, std::string_view hash) override {
