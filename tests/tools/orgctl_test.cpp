@@ -129,10 +129,18 @@ TEST_CASE("orgctl: errors are one stderr line and a documented exit code", "[T2]
   CHECK(last_owner.exit_code == 14);
   auto pg = c.run({"org", "list", "--system", "--postgres", "host=localhost"});
   CHECK(pg.exit_code == 2);  // --db and --postgres exclude each other
+  // No server listens there (the test server has a Unix socket only); the address is never
+  // repeated in the error.
   auto pg_only = test::run_program(ORGKIT_ORGCTL, {"org", "list", "--system", "--postgres",
-                                                   "host=localhost"});
+                                                   "host=/nonexistent-orgkit-dir port=5999"});
+#ifdef ORGKIT_ORGCTL_WITH_POSTGRES
+  CHECK(pg_only.exit_code == 20);
+  CHECK(pg_only.err.rfind("orgctl: error: unavailable", 0) == 0);
+#else
   CHECK(pg_only.exit_code == 19);
   check_error_line(pg_only, "not_supported", "postgres");
+#endif
+  CHECK(pg_only.err.find("nonexistent-orgkit-dir") == std::string::npos);
 }
 
 TEST_CASE("orgctl: usage errors exit 2 and --help prints the exit code table", "[T2]") {

@@ -27,6 +27,7 @@ using orgkit::tools::json;
 struct Globals {
   std::string db;
   std::string postgres;
+  std::string pg_schema = "orgkit";
   std::string policy_file;
   std::string as_user;
   std::string email;

@@ -11,9 +11,13 @@ namespace {
 
 void add_global_options(CLI::App& app, orgctl::Globals& g) {
   auto* db = app.add_option("--db", g.db, "SQLite database file (created if missing)");
-  app.add_option("--postgres", g.postgres,
-                 "PostgreSQL connection string (once that backend is part of the build)")
-      ->excludes(db);
+  auto* pg = app.add_option("--postgres", g.postgres,
+                            "PostgreSQL connection string (libpq: \"host=... dbname=...\")")
+                 ->excludes(db)
+                 ->envname("ORGCTL_POSTGRES");
+  app.add_option("--pg-schema", g.pg_schema,
+                 "with --postgres: the schema that holds the store (default: orgkit)")
+      ->needs(pg);
   app.add_option("--policy", g.policy_file,
                  "permission policy file (JSON) the host uses; default: the standard policy");
   app.add_option("--tenant", g.tenant, "tenant to act in (default: default)");

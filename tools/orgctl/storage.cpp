@@ -1,11 +1,10 @@
 // Which storage orgctl opens: --db PATH (the bundled SQLite backend) or --postgres CONNINFO
-// (the PostgreSQL backend of issue 8, once it is part of the tree), with the policy of
+// (the PostgreSQL backend, when the build has it), with the policy of
 // --policy FILE (the host's policy: orgctl must decide as the host's own service does).
 #include "context.hpp"
 
-#if __has_include(<orgkit/postgres.hpp>)
+#ifdef ORGCTL_WITH_POSTGRES  // set by CMake when orgkit::postgres is part of the build
 #include <orgkit/postgres.hpp>
-#define ORGCTL_HAS_POSTGRES_HEADER 1
 #endif
 
 namespace orgctl {
@@ -22,19 +21,20 @@ orgkit::Result<orgkit::ServiceOptions> service_options(const Globals& g) {
   return options;
 }
 
-orgkit::Result<std::unique_ptr<orgkit::Service>> open_postgres(const std::string& conninfo,
+orgkit::Result<std::unique_ptr<orgkit::Service>> open_postgres(const Globals& g,
                                                                orgkit::ServiceOptions options) {
-  (void)conninfo, (void)options;
-#ifdef ORGCTL_HAS_POSTGRES_HEADER
-  // ---- POSTGRES: open the PostgreSQL backend here (issue 8) ----------------------------
-  // The header exists in this tree; its engineer replaces this block with the factory call,
-  // e.g. orgkit::Service::create(orgkit::open_postgres(conninfo), std::move(options)).
-  return orgkit::fail(orgkit::Error{orgkit::ErrorCode::not_supported, "postgres",
-                                    "orgctl does not open PostgreSQL yet; use --db PATH"});
+#ifdef ORGCTL_WITH_POSTGRES
+  orgkit::PostgresOptions po;
+  po.connection = g.postgres;
+  po.schema = g.pg_schema;
+  auto store = orgkit::open_postgres(po);
+  if (!store) return orgkit::fail(std::move(store).error());
+  return orgkit::Service::create(std::move(*store), std::move(options));
 #else
+  (void)g, (void)options;
   return orgkit::fail(orgkit::Error{orgkit::ErrorCode::not_supported, "postgres",
                                     "this orgctl was built without the PostgreSQL backend "
-                                    "(orgkit/postgres.hpp); use --db PATH"});
+                                    "(configure with -DORGKIT_WITH_POSTGRES=ON); use --db PATH"});
 #endif
 }
 
@@ -43,7 +43,7 @@ orgkit::Result<std::unique_ptr<orgkit::Service>> open_postgres(const std::string
 orgkit::Result<std::unique_ptr<orgkit::Service>> open_service(const Globals& g) {
   auto options = service_options(g);
   if (!options) return orgkit::fail(options.error());
-  if (!g.postgres.empty()) return open_postgres(g.postgres, std::move(*options));
+  if (!g.postgres.empty()) return open_postgres(g, std::move(*options));
   if (g.db.empty()) {
     return orgkit::fail(orgkit::Error::invalid("db", "name the database: --db PATH"));
   }
