@@ -50,7 +50,20 @@
 //     server cluster's WAL history (a restored backup or a new cluster starts elsewhere).
 // What is not promised: two writers whose commits overlap in time are ordered arbitrarily,
 // and a reader may see the one with the greater token without the other.
-// change_signal() is null: every check reads the store, which is never stale.
+//
+// Checks (orgkit/consistency.hpp). Every write notifies the other processes on the store
+// (NOTIFY orgkit_<schema>, with its token and organizations, sent only if it commits), and
+// each store listens on a connection of its own. With `cache_checks` (the default):
+//   - a plain check (Consistency::minimize_latency) answers from the per-thread cache: never
+//     stale for a change made through the same store; for a change committed by another
+//     application server, stale only until this server has received its notification (the
+//     stale window: typically well under a millisecond on one host; the README gives the
+//     measured figures). While the listening connection is down nothing is cached;
+//   - at_least_as_fresh(token) answers from the cache only once the notification of that very
+//     commit has arrived (PostgreSQL delivers notifications in commit order, so every earlier
+//     commit has arrived too), and reads the server otherwise: never stale, from any process;
+//   - fully_consistent reads the server every time.
+// Without `cache_checks`, every check reads the server.
 //
 // The permission check's read (Storage::member_access) is one prepared statement on a pooled
 // connection, outside any transaction. It allocates what libpqxx and libpq allocate for any
@@ -95,6 +108,12 @@ struct PostgresOptions {
   /// How long to keep trying to (re)connect before `unavailable` (milliseconds, 0-600000):
   /// covers a server restart. 0: one attempt.
   int reconnect_budget_ms = 2000;
+  /// Whether Service::check may answer from its per-thread cache, kept fresh by LISTEN/NOTIFY
+  /// (see "Checks" above): with it, checks run at hash-table speed, a change made by another
+  /// application server is seen after its notification arrives (the stale window), and
+  /// checks that name a commit token never see less than that commit. Without it every
+  /// check reads the server: never stale, one round trip each. Writes notify either way.
+  bool cache_checks = true;
 };
 
 /// The schema version this build creates and understands.

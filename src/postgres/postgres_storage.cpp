@@ -10,6 +10,7 @@
 
 #include <orgkit/postgres.hpp>
 
+#include "postgres/change_signal.hpp"
 #include "postgres/connection.hpp"
 #include "postgres/rows.hpp"
 #include "postgres/schema.hpp"
@@ -34,7 +35,10 @@ constexpr const char* select_access =
 
 class PgStorage final : public Storage {
  public:
-  explicit PgStorage(Settings settings) : pool_(std::move(settings)) {}
+  PgStorage(Settings settings, bool cache_checks)
+      : pool_(std::move(settings)), channel_("orgkit_" + pool_.settings().schema) {
+    if (cache_checks) signal_ = std::make_unique<PgChangeSignal>(pool_.settings());
+  }
 
   Result<void> initialize() {
     return guarded("open database", [&]() -> Result<void> {
@@ -43,6 +47,8 @@ class PgStorage final : public Storage {
       });
     });
   }
+
+  const ChangeSignal* change_signal() const noexcept override { return signal_.get(); }
 
   Result<std::unique_ptr<StorageTransaction>> begin_read() override {
     return guarded("begin transaction", [&]() -> Result<std::unique_ptr<StorageTransaction>> {
@@ -66,7 +72,8 @@ class PgStorage final : public Storage {
         if (!scope.orgs.empty()) {
           lease->exec(scope.wait ? lock_scope : lock_scope_nowait, scope.tenant.value(), ids);
         }
-        return std::unique_ptr<StorageTransaction>(new PgTransaction(std::move(lease), true));
+        return std::unique_ptr<StorageTransaction>(
+            new PgTransaction(std::move(lease), true, scope.orgs, signal_.get(), &channel_));
       });
     });
   }
@@ -95,6 +102,8 @@ class PgStorage final : public Storage {
 
  private:
   Pool pool_;
+  std::string channel_;                     // what writers notify (change_signal.hpp)
+  std::unique_ptr<PgChangeSignal> signal_;  // null: checks read the store every time
 };
 
 bool valid_schema_name(const std::string& s) {
@@ -128,7 +137,7 @@ Result<std::unique_ptr<Storage>> open_postgres(const PostgresOptions& options) {
   }
   postgres::Settings settings{options.connection, options.schema, options.pool_size,
                               options.statement_timeout_ms, options.reconnect_budget_ms};
-  auto storage = std::make_unique<postgres::PgStorage>(std::move(settings));
+  auto storage = std::make_unique<postgres::PgStorage>(std::move(settings), options.cache_checks);
   if (auto ok = storage->initialize(); !ok) return fail(ok.error());
   return std::unique_ptr<Storage>(std::move(storage));
 }

@@ -1,5 +1,6 @@
 // PgTransaction: commit and its token, organizations, per-user state.
 #include "postgres/transaction.hpp"
+#include "postgres/change_signal.hpp"
 #include "postgres/rows.hpp"
 
 namespace orgkit::postgres {
@@ -11,12 +12,26 @@ namespace {
 // statement prunes a few older rows that no other pruner holds, so the log stays small
 // without any writer waiting for another; only rows this transaction sees as committed are
 // removed, and atomically with its own row, so the greatest token never goes missing.
+// It also sends the commit's notification ($1: the channel, $2: the scope's organizations or
+// "*"; change_signal.hpp), which PostgreSQL delivers only if the transaction commits.
 constexpr const char* insert_commit_token =
     "WITH t AS (SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint AS token), "
     "pruned AS (DELETE FROM commit_log WHERE token = ANY (ARRAY("
     "  SELECT c.token FROM commit_log c WHERE c.token < (SELECT token FROM t) "
-    "  ORDER BY c.token LIMIT 8 FOR UPDATE SKIP LOCKED))) "
-    "INSERT INTO commit_log (token) SELECT token FROM t RETURNING token";
+    "  ORDER BY c.token LIMIT 8 FOR UPDATE SKIP LOCKED))), "
+    "ins AS (INSERT INTO commit_log (token) SELECT token FROM t RETURNING token) "
+    "SELECT token, pg_notify($1, token::text || ' ' || $2) FROM ins";
+
+// The organizations a notification names: "1,2,3", or "*" for a scope that names none.
+std::string notified_orgs(const std::vector<OrgId>& scope) {
+  if (scope.empty()) return "*";
+  std::string out;
+  for (OrgId org : scope) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(org.value());
+  }
+  return out;
+}
 
 constexpr const char* newest_token = "SELECT coalesce(max(token), 0) FROM commit_log";
 
@@ -27,13 +42,23 @@ PgTransaction::~PgTransaction() {
 }
 
 Result<CommitToken> PgTransaction::commit_steps() {
-  return guarded("commit", [&]() -> Result<CommitToken> {
+  bool signalled = false;
+  auto committed = guarded("commit", [&]() -> Result<CommitToken> {
     std::int64_t token = 0;
     if (wrote_) {
       try {
-        token = run(insert_commit_token)[0][0].as<std::int64_t>();
+        static const std::string no_channel = "orgkit";
+        token = run(insert_commit_token, channel_ != nullptr ? *channel_ : no_channel,
+                    notified_orgs(scope_))[0][0]
+                    .as<std::int64_t>();
       } catch (const pqxx::unique_violation&) {
         throw lost_race();  // another commit read the same position: retry whole
+      }
+      // This process's cached checks of the scope stop trusting themselves before the change
+      // becomes visible, and may cache again once it is.
+      if (signal_ != nullptr) {
+        signal_->begin_commit(scope_);
+        signalled = true;
       }
     } else {
       token = run(newest_token)[0][0].as<std::int64_t>();
@@ -42,6 +67,8 @@ Result<CommitToken> PgTransaction::commit_steps() {
     conn().in_transaction = false;
     return CommitToken(static_cast<std::uint64_t>(token));
   });
+  if (signalled) signal_->end_commit(scope_);
+  return committed;
 }
 
 Result<CommitToken> PgTransaction::commit() {

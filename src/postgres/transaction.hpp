@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <orgkit/storage.hpp>
 
@@ -16,10 +17,20 @@
 
 namespace orgkit::postgres {
 
+class PgChangeSignal;
+
 class PgTransaction final : public StorageTransaction {
  public:
-  /// `lease` has begun a transaction; `writable`: begun by begin_write.
-  PgTransaction(Lease lease, bool writable) : lease_(std::move(lease)), writable_(writable) {}
+  /// `lease` has begun a transaction; `writable`: begun by begin_write, for `scope` (the
+  /// organizations it may change; empty: none named). A write that commits notifies
+  /// `channel` (change_signal.hpp) and advances `signal` (may be null) around its COMMIT.
+  PgTransaction(Lease lease, bool writable, std::vector<OrgId> scope = {},
+                PgChangeSignal* signal = nullptr, const std::string* channel = nullptr)
+      : lease_(std::move(lease)),
+        writable_(writable),
+        scope_(std::move(scope)),
+        signal_(signal),
+        channel_(channel) {}
   ~PgTransaction() override;
   Result<CommitToken> commit() override;
   Result<OrgId> insert_organization(const Organization& org) override;
@@ -134,6 +145,9 @@ class PgTransaction final : public StorageTransaction {
   std::optional<Lease> lease_;
   bool writable_;
   bool wrote_ = false;
+  std::vector<OrgId> scope_;
+  PgChangeSignal* signal_;
+  const std::string* channel_;
 };
 
 }  // namespace orgkit::postgres

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <new>
 
 namespace orgkit::sqlite {
@@ -14,23 +13,6 @@ namespace {
 
 constexpr std::uint64_t magic_value = 0x6f72676b69747368ULL;  // "orgkitsh"
 constexpr std::uint32_t layout_version = 1;
-
-// The pairs a commit of `orgs` touches, each once: its organizations' slots, or the
-// database-wide pair.
-template <class F>
-void for_each_pair(ShmChangeSignal::Shared& s, const std::vector<OrgId>& orgs,
-                   std::uint32_t (*slot_of)(OrgId), F&& f) {
-  if (orgs.empty()) {
-    f(s.all);
-    return;
-  }
-  std::vector<std::uint32_t> slots;
-  slots.reserve(orgs.size());
-  for (OrgId org : orgs) slots.push_back(slot_of(org));
-  std::sort(slots.begin(), slots.end());
-  slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
-  for (auto i : slots) f(s.slot[i]);
-}
 
 }  // namespace
 
@@ -81,28 +63,12 @@ ShmChangeSignal::~ShmChangeSignal() {
   }
 }
 
-std::uint32_t ShmChangeSignal::slot_of(OrgId org) noexcept {
-  // splitmix64's finalizer: consecutive ids spread over the slots.
-  auto x = static_cast<std::uint64_t>(org.value());
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return static_cast<std::uint32_t>(x & (slot_count - 1));
-}
-
 std::optional<ChangeSignal::Version> ShmChangeSignal::settled(OrgId org) const noexcept {
-  const Pair& one = shared_->slot[slot_of(org)];
-  // `ended` first: if `begun` is still equal afterwards, no commit was in flight in between.
-  const auto all_ended = shared_->all.ended.load(std::memory_order_acquire);
-  const auto one_ended = one.ended.load(std::memory_order_acquire);
-  if (shared_->all.begun.load(std::memory_order_acquire) != all_ended) return std::nullopt;
-  if (one.begun.load(std::memory_order_acquire) != one_ended) return std::nullopt;
-  return Version{all_ended, one_ended};
+  return shared_->versions.settled(org);
 }
 
 bool ShmChangeSignal::unchanged(OrgId org, const Version& v) const noexcept {
-  return shared_->all.begun.load(std::memory_order_acquire) == v.all &&
-         shared_->slot[slot_of(org)].begun.load(std::memory_order_acquire) == v.org;
+  return shared_->versions.unchanged(org, v);
 }
 
 bool ShmChangeSignal::covers(const CommitToken& token) const noexcept {
@@ -110,7 +76,7 @@ bool ShmChangeSignal::covers(const CommitToken& token) const noexcept {
 }
 
 void ShmChangeSignal::begin_commit(const std::vector<OrgId>& orgs, bool exclusive) noexcept {
-  for_each_pair(*shared_, orgs, &ShmChangeSignal::slot_of, [&](Pair& p) {
+  shared_->versions.for_each_pair(orgs, [&](detail::VersionPair& p) {
     if (exclusive) {
       // Nobody else can be inside a commit: a gap was left by a writer that died there.
       const auto begun = p.begun.load(std::memory_order_acquire);
@@ -124,8 +90,8 @@ void ShmChangeSignal::begin_commit(const std::vector<OrgId>& orgs, bool exclusiv
 
 void ShmChangeSignal::end_commit(const std::vector<OrgId>& orgs, std::uint64_t sequence) noexcept {
   publish(sequence);
-  for_each_pair(*shared_, orgs, &ShmChangeSignal::slot_of,
-                [&](Pair& p) { p.ended.fetch_add(1, std::memory_order_seq_cst); });
+  shared_->versions.for_each_pair(
+      orgs, [&](detail::VersionPair& p) { p.ended.fetch_add(1, std::memory_order_seq_cst); });
 }
 
 void ShmChangeSignal::publish(std::uint64_t sequence) noexcept {

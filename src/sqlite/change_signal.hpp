@@ -25,6 +25,8 @@
 
 #include <orgkit/storage.hpp>
 
+#include "change_versions.hpp"
+
 namespace orgkit::sqlite {
 
 class ShmChangeSignal final : public ChangeSignal {
@@ -49,25 +51,17 @@ class ShmChangeSignal final : public ChangeSignal {
   /// Publishes a sequence number already in the database (at open).
   void publish(std::uint64_t sequence) noexcept;
 
-  struct Pair {
-    std::atomic<std::uint64_t> begun;
-    std::atomic<std::uint64_t> ended;
-  };
-  static constexpr std::uint32_t slot_count = 4096;
+  static constexpr std::uint32_t slot_count = detail::version_slots;
   struct Shared {
     std::uint64_t magic;
     std::uint32_t layout;
     std::uint32_t slots;
     std::atomic<std::uint64_t> published;  // highest commit sequence number whose commit ended
-    Pair all;
-    Pair slot[slot_count];
+    detail::VersionTable versions;
   };
-  static_assert(std::atomic<std::uint64_t>::is_always_lock_free,
-                "shared-memory counters must be lock-free to be shared between processes");
 
  private:
   ShmChangeSignal(Shared* shared, std::size_t mapped) : shared_(shared), mapped_(mapped) {}
-  static std::uint32_t slot_of(OrgId org) noexcept;
   Shared* shared_;
   std::size_t mapped_;  // bytes mapped from the file; 0 when `shared_` is process memory
 };
