@@ -53,17 +53,24 @@
 //
 // Checks (orgkit/consistency.hpp). Every write notifies the other processes on the store
 // (NOTIFY orgkit_<schema>, with its token and organizations, sent only if it commits), and
-// each store listens on a connection of its own. With `cache_checks` (the default):
-//   - a plain check (Consistency::minimize_latency) answers from the per-thread cache: never
-//     stale for a change made through the same store; for a change committed by another
-//     application server, stale only until this server has received its notification (the
-//     stale window: typically well under a millisecond on one host; the README gives the
-//     measured figures). While the listening connection is down nothing is cached;
-//   - at_least_as_fresh(token) answers from the cache only once the notification of that very
-//     commit has arrived (PostgreSQL delivers notifications in commit order, so every earlier
-//     commit has arrived too), and reads the server otherwise: never stale, from any process;
+// each store that caches checks listens on a connection of its own, registered with a lease
+// in the store's `listeners` table. A write's commit() returns only once every other
+// listener with a current lease has acknowledged a barrier raised after the commit, or its
+// lease has run out (a listener that cannot renew stops trusting its cache before that, by
+// its own clock). So, with `cache_checks` (the default):
+//   - a plain check (Consistency::minimize_latency) answers from the per-thread cache at
+//     hash-table speed and is never stale: it reflects every change whose commit returned
+//     before it began, from any application server (C1). While the listening connection is
+//     down nothing is cached;
+//   - at_least_as_fresh(token) answers from the cache once the notification of that very
+//     commit has arrived (PostgreSQL delivers them in commit order, so every earlier one has
+//     too), and reads the server otherwise;
 //   - fully_consistent reads the server every time.
-// Without `cache_checks`, every check reads the server.
+// The price is on writes, and only while another server listens: one more statement and the
+// wait for the others' acknowledgements (a round trip or two); a server that dies without
+// closing its store makes writes wait for its lease (about 3 s) until it has run out. Without
+// `cache_checks` a store neither listens nor caches (its checks read the server), but its
+// writes still notify and wait for the others'.
 //
 // The permission check's read (Storage::member_access) is one prepared statement on a pooled
 // connection, outside any transaction. It allocates what libpqxx and libpq allocate for any
@@ -109,15 +116,13 @@ struct PostgresOptions {
   /// covers a server restart. 0: one attempt.
   int reconnect_budget_ms = 2000;
   /// Whether Service::check may answer from its per-thread cache, kept fresh by LISTEN/NOTIFY
-  /// (see "Checks" above): with it, checks run at hash-table speed, a change made by another
-  /// application server is seen after its notification arrives (the stale window), and
-  /// checks that name a commit token never see less than that commit. Without it every
-  /// check reads the server: never stale, one round trip each. Writes notify either way.
+  /// with acknowledged invalidation (see "Checks" above): checks at hash-table speed that are
+  /// never stale, from any server. Without it every check reads the server (one round trip).
   bool cache_checks = true;
 };
 
 /// The schema version this build creates and understands.
-inline constexpr int postgres_schema_version = 2;
+inline constexpr int postgres_schema_version = 3;
 
 /// Opens a PostgreSQL store: connects once, creates or migrates the schema. Errors:
 /// invalid_argument (field "connection", "schema", "pool_size", "statement_timeout_ms" or

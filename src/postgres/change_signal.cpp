@@ -1,22 +1,40 @@
-// PgChangeSignal: see change_signal.hpp.
+// PgChangeSignal and await_listeners: see change_signal.hpp.
 #include "postgres/change_signal.hpp"
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <chrono>
 #include <random>
 
 #include <fmt/format.h>
+#include <pqxx/nontransaction>
 #include <pqxx/notification>
 
 namespace orgkit::postgres {
 
 namespace {
 
+// The server's clock in milliseconds: leases are kept and compared on one clock, the server's.
+#define ORGKIT_PG_NOW_MS "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+
+constexpr const char* register_listener =
+    "INSERT INTO listeners (lease_until) VALUES (" ORGKIT_PG_NOW_MS " + $1) RETURNING id";
+constexpr const char* renew_listener =
+    "UPDATE listeners SET heard = greatest(heard, $2), lease_until = " ORGKIT_PG_NOW_MS
+    " + $3 WHERE id = $1";
+// Rows of listeners that ended without deregistering (a crash), long after their lease.
+constexpr const char* forget_dead_listeners =
+    "DELETE FROM listeners WHERE lease_until < " ORGKIT_PG_NOW_MS " - 60000";
+constexpr const char* deregister_listener = "DELETE FROM listeners WHERE id = $1";
+constexpr const char* raise_barrier =
+    "WITH b AS (SELECT nextval('barriers') AS b) SELECT b, pg_notify($1, 'b ' || b) FROM b";
+constexpr const char* listeners_behind =
+    "SELECT count(*) FROM listeners WHERE id <> $1 AND heard < $2 AND lease_until > " ORGKIT_PG_NOW_MS;
+
 std::size_t seen_slot(std::uint64_t token, std::size_t slots) {
-  std::uint64_t x = token * 0x9e3779b97f4a7c15ULL;
+  const std::uint64_t x = token * 0x9e3779b97f4a7c15ULL;
   return static_cast<std::size_t>((x ^ (x >> 29)) & (slots - 1));
 }
 
@@ -41,6 +59,12 @@ class Receiver final : public pqxx::notification_receiver {
   bool& synced_;
 };
 
+template <class... Args>
+pqxx::result exec(pqxx::connection& conn, const char* sql, Args&&... args) {
+  pqxx::nontransaction tx(conn);  // ended before the next get_notifs(), which skips open ones
+  return tx.exec_params(sql, std::forward<Args>(args)...);
+}
+
 }  // namespace
 
 PgChangeSignal::PgChangeSignal(Settings settings)
@@ -58,18 +82,24 @@ PgChangeSignal::~PgChangeSignal() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool PgChangeSignal::trusted() const noexcept {
+  return listening_.load(std::memory_order_acquire) &&
+         clock::now().time_since_epoch().count() <
+             trusted_until_.load(std::memory_order_acquire);
+}
+
 std::optional<ChangeSignal::Version> PgChangeSignal::settled(OrgId org) const noexcept {
-  if (!listening()) return std::nullopt;
+  if (!trusted()) return std::nullopt;
   return versions_.settled(org);
 }
 
 bool PgChangeSignal::unchanged(OrgId org, const Version& v) const noexcept {
-  return listening() && versions_.unchanged(org, v);
+  return trusted() && versions_.unchanged(org, v);
 }
 
 bool PgChangeSignal::covers(const CommitToken& token) const noexcept {
   if (token.sequence() == 0) return true;
-  if (!listening()) return false;
+  if (!trusted()) return false;
   return seen_[seen_slot(token.sequence(), seen_slots)].load(std::memory_order_acquire) ==
          token.sequence();
 }
@@ -90,10 +120,17 @@ void PgChangeSignal::bump_all() noexcept {
 }
 
 void PgChangeSignal::apply(const std::string& payload) noexcept {
-  // The commit is visible already: advance both counters of what it changed.
-  std::uint64_t token = 0;
   const char* p = payload.data();
   const char* end = p + payload.size();
+  if (payload.size() > 2 && payload[0] == 'b' && payload[1] == ' ') {
+    std::int64_t barrier = 0;
+    if (std::from_chars(p + 2, end, barrier).ec == std::errc()) {
+      barrier_heard_ = std::max(barrier_heard_, barrier);
+      return;
+    }
+  }
+  // A change: the commit is visible already, so both counters of what it changed advance.
+  std::uint64_t token = 0;
   auto [after_token, ec] = std::from_chars(p, end, token);
   if (ec != std::errc() || after_token == end || *after_token != ' ') {
     bump_all();  // not ours to read: assume it changed everything
@@ -121,11 +158,9 @@ void PgChangeSignal::apply(const std::string& payload) noexcept {
   seen_[seen_slot(token, seen_slots)].store(token, std::memory_order_release);
 }
 
-void PgChangeSignal::set_listening(bool on) noexcept {
-  if (listening() == on) return;
-  if (!on) listening_.store(false, std::memory_order_release);
+void PgChangeSignal::distrust() noexcept {
+  if (!listening_.exchange(false, std::memory_order_acq_rel)) return;
   bump_all();  // every answer cached before this moment stops being trusted
-  if (on) listening_.store(true, std::memory_order_release);
 }
 
 void PgChangeSignal::run() noexcept {
@@ -136,37 +171,90 @@ void PgChangeSignal::run() noexcept {
     } catch (...) {
       // The connection failed or broke: below, nothing is trusted until it is back.
     }
-    set_listening(false);
+    distrust();
+    id_.store(0, std::memory_order_release);
     std::unique_lock<std::mutex> lock(mutex_);
     const auto pause = std::chrono::milliseconds(100 + random() % 400);
     wake_.wait_for(lock, pause, [&] { return stop_.load(std::memory_order_acquire); });
   }
-  set_listening(false);
+  distrust();
 }
 
 bool PgChangeSignal::listen_once(std::uint64_t round) {
   pqxx::connection conn(settings_.conninfo);
   pqxx::quiet_errorhandler quiet(conn);
+  exec(conn, fmt::format("SET search_path TO \"{}\"", settings_.schema).c_str());
   sync_payload_ = fmt::format("sync {} {}", reinterpret_cast<std::uintptr_t>(this), round);
   synced_ = false;
   Receiver receiver(conn, channel_, *this, sync_payload_, synced_);  // LISTEN
-  {
-    pqxx::nontransaction tx(conn);
-    tx.exec("SELECT pg_notify(" + tx.quote(channel_) + ", " + tx.quote(sync_payload_) + ")");
-  }
-  // Wait on the connection's socket, a quarter second at a time, so that stop is seen soon.
+  exec(conn, "SELECT pg_notify($1, $2)", channel_, sync_payload_);
+  const auto lease_ms = static_cast<std::int64_t>(listener_lease.count());
+  const auto renew_every = listener_lease / 3;
+  auto renewed = clock::time_point();
+  std::int64_t acked = 0;
+  // Wait on the connection's socket, a little at a time, so that stop is seen soon.
   // get_notifs() comes first: libpq may already hold notifications it read along with a
   // statement's result (our own sync arrives that way), which no poll would report.
   for (;;) {
-    if (stop_.load(std::memory_order_acquire)) return false;
+    if (stop_.load(std::memory_order_acquire)) {
+      if (const auto id = listener_id(); id != 0) exec(conn, deregister_listener, id);
+      return false;
+    }
     conn.get_notifs();  // runs the receiver; throws when the connection broke
     if (!conn.is_open()) return true;
-    if (synced_ && !listening()) set_listening(true);  // every commit before the sync was heard
+    const auto now = clock::now();
+    if (synced_ && listener_id() == 0) {
+      // Caught up: every commit before the sync has been heard. Register, then trust.
+      exec(conn, forget_dead_listeners);
+      const auto r = exec(conn, register_listener, lease_ms);
+      id_.store(r[0][0].as<std::int64_t>(), std::memory_order_release);
+      renewed = now;
+      acked = barrier_heard_;
+      trusted_until_.store((now + listener_lease - listener_margin).time_since_epoch().count(),
+                           std::memory_order_release);
+      bump_all();
+      listening_.store(true, std::memory_order_release);
+    } else if (listener_id() != 0 && (barrier_heard_ > acked || now - renewed >= renew_every)) {
+      // Acknowledge what was heard and renew the lease in one statement; trust runs from the
+      // moment it was sent.
+      const auto r = exec(conn, renew_listener, listener_id(), barrier_heard_, lease_ms);
+      if (r.affected_rows() != 1) return true;  // our row is gone: start over
+      renewed = now;
+      acked = barrier_heard_;
+      trusted_until_.store((now + listener_lease - listener_margin).time_since_epoch().count(),
+                           std::memory_order_release);
+    }
     pollfd fd{conn.sock(), POLLIN, 0};
     if (fd.fd < 0) return true;  // closed: reconnect
-    const int ready = ::poll(&fd, 1, 250);
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::max(std::chrono::milliseconds(1),
+                 std::min<std::chrono::milliseconds>(
+                     std::chrono::milliseconds(250),
+                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                         renewed + renew_every - clock::now()))));
+    const int ready = ::poll(&fd, 1, static_cast<int>(wait.count()));
     if (ready < 0 && errno != EINTR) return true;
     if ((fd.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) return true;
+  }
+}
+
+void await_listeners(Connection& c, const std::string& channel, std::int64_t own_listener) noexcept {
+  // A listener that never answers lets its lease run out, and then trusts nothing.
+  const auto give_up =
+      std::chrono::steady_clock::now() + listener_lease + std::chrono::milliseconds(200);
+  try {
+    const auto barrier = c.exec(raise_barrier, channel)[0][0].as<std::int64_t>();
+    auto pause = std::chrono::microseconds(50);
+    while (c.exec(listeners_behind, own_listener, barrier)[0][0].as<std::int64_t>() > 0) {
+      if (std::chrono::steady_clock::now() > give_up) return;
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(2000));
+    }
+  } catch (...) {
+    // The commit stands, but whether the others heard it cannot be known: wait until any
+    // lease current now has run out (a listener cut off from the server cannot renew it), so
+    // that no check anywhere answers from before this commit once it has returned.
+    std::this_thread::sleep_until(give_up);
   }
 }
 

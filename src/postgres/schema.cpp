@@ -176,6 +176,20 @@ CREATE TABLE tenant_keys (
 CREATE INDEX tenant_keys_by_tenant ON tenant_keys (tenant, id);
 )sql";
 
+// Version 3: the listeners of the check caches (change_signal.hpp). Each open store that
+// caches checks registers here with a lease it keeps renewing and the highest barrier it has
+// heard; a writer, after its commit, waits until every listener whose lease is current has
+// heard a barrier it raised after that commit. Barriers come from a sequence: a number taken
+// after another one was returned is greater.
+constexpr const char* schema_v3 = R"sql(
+CREATE TABLE listeners (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  lease_until bigint NOT NULL,
+  heard       bigint NOT NULL DEFAULT 0
+);
+CREATE SEQUENCE barriers;
+)sql";
+
 struct Migration {
   int to_version;
   const char* sql;
@@ -184,6 +198,7 @@ struct Migration {
 constexpr Migration migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
+    {3, schema_v3},
 };
 
 // The advisory lock key of a schema: FNV-1a of its name, so that stores in other schemas of

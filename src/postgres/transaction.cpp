@@ -13,14 +13,18 @@ namespace {
 // without any writer waiting for another; only rows this transaction sees as committed are
 // removed, and atomically with its own row, so the greatest token never goes missing.
 // It also sends the commit's notification ($1: the channel, $2: the scope's organizations or
-// "*"; change_signal.hpp), which PostgreSQL delivers only if the transaction commits.
+// "*"; change_signal.hpp), which PostgreSQL delivers only if the transaction commits, and
+// counts the other processes' listeners ($3: this process's own) that must hear of it before
+// commit() returns.
 constexpr const char* insert_commit_token =
     "WITH t AS (SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint AS token), "
     "pruned AS (DELETE FROM commit_log WHERE token = ANY (ARRAY("
     "  SELECT c.token FROM commit_log c WHERE c.token < (SELECT token FROM t) "
     "  ORDER BY c.token LIMIT 8 FOR UPDATE SKIP LOCKED))), "
     "ins AS (INSERT INTO commit_log (token) SELECT token FROM t RETURNING token) "
-    "SELECT token, pg_notify($1, token::text || ' ' || $2) FROM ins";
+    "SELECT token, pg_notify($1, token::text || ' ' || $2), "
+    "(SELECT count(*) FROM listeners WHERE id <> $3 "
+    " AND lease_until > (extract(epoch from clock_timestamp()) * 1000)::bigint) FROM ins";
 
 // The organizations a notification names: "1,2,3", or "*" for a scope that names none.
 std::string notified_orgs(const std::vector<OrgId>& scope) {
@@ -43,14 +47,17 @@ PgTransaction::~PgTransaction() {
 
 Result<CommitToken> PgTransaction::commit_steps() {
   bool signalled = false;
+  std::int64_t others = 0;  // listeners of other processes that must hear of this commit
+  static const std::string no_channel = "orgkit";
+  const std::string& channel = channel_ != nullptr ? *channel_ : no_channel;
+  const std::int64_t own_listener = signal_ != nullptr ? signal_->listener_id() : 0;
   auto committed = guarded("commit", [&]() -> Result<CommitToken> {
     std::int64_t token = 0;
     if (wrote_) {
       try {
-        static const std::string no_channel = "orgkit";
-        token = run(insert_commit_token, channel_ != nullptr ? *channel_ : no_channel,
-                    notified_orgs(scope_))[0][0]
-                    .as<std::int64_t>();
+        const auto r = run(insert_commit_token, channel, notified_orgs(scope_), own_listener);
+        token = r[0][0].as<std::int64_t>();
+        others = r[0][2].as<std::int64_t>();
       } catch (const pqxx::unique_violation&) {
         throw lost_race();  // another commit read the same position: retry whole
       }
@@ -68,6 +75,8 @@ Result<CommitToken> PgTransaction::commit_steps() {
     return CommitToken(static_cast<std::uint64_t>(token));
   });
   if (signalled) signal_->end_commit(scope_);
+  // C1 across servers: returns only once every other cache has heard of the commit.
+  if (committed && others > 0) await_listeners(conn(), channel, own_listener);
   return committed;
 }
 
