@@ -98,6 +98,27 @@ json as_json(const Membership& m) {
               {"joined_at", time_text(m.joined_at)}};
 }
 
+json as_json(const RosterEntry& r) {
+  return json{{"status", std::string(to_string(r.status))},
+              {"user_id", r.user ? json(r.user->value()) : json(nullptr)},
+              {"email", r.email},
+              {"display_name", r.display_name},
+              {"role", r.role},
+              {"since", time_text(r.since)},
+              {"expires_at", optional_time(r.expires_at)},
+              {"invitation_id", r.invitation ? id_json(r.invitation->value()) : json(nullptr)}};
+}
+
+json as_json(const BulkResult& r) {
+  json rows = json::array();
+  for (const auto& row : r.rows) {
+    rows.push_back(json{{"user_id", row.user.value()},
+                        {"applied", row.applied()},
+                        {"error", row.error ? as_json(*row.error) : json(nullptr)}});
+  }
+  return json{{"applied", r.applied}, {"failed", r.failed}, {"rows", std::move(rows)}};
+}
+
 json as_json(const Invitation& i) {
   return json{{"id", id_json(i.id.value())},
               {"org_id", id_json(i.org.value())},
@@ -243,5 +264,9 @@ json as_json(const CsvImportResult& r) {
 }
 
 json as_json(const Claims& c) { return json::parse(c.to_json()); }
+
+json active_organization_json(const std::optional<OrgId>& org) {
+  return json{{"org_id", org ? id_json(org->value()) : json(nullptr)}};
+}
 
 }  // namespace orgkit::tools

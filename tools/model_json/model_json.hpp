@@ -33,6 +33,13 @@ json as_json(const Error& e);
 json as_json(const Organization& o);
 json as_json(const MyOrganization& mo);
 json as_json(const Membership& m);
+/// A row of the member table: "status" ("active" or "pending"), "user_id" (null for an
+/// invitee), "email", "display_name", "role", "since", "expires_at" and "invitation_id" (null
+/// for a member).
+json as_json(const RosterEntry& r);
+/// {"applied", "failed", "rows": [{"user_id", "applied", "error" (null when applied)}]}, the
+/// rows in the order given: a refused row is never shown as applied.
+json as_json(const BulkResult& r);
 json as_json(const Invitation& i);
 /// The invitation, plus "token" and "accept_url" (secrets, shown this once) and "refreshed".
 json as_json(const IssuedInvitation& i);
@@ -50,6 +57,8 @@ json as_json(const IssuedTenantKey& k);
 json as_json(const AuditEvent& e);
 json as_json(const CsvImportResult& r);
 json as_json(const Claims& c);
+/// {"org_id": "42"} for the active organization, {"org_id": null} when none is set.
+json active_organization_json(const std::optional<OrgId>& org);
 
 /// {"items": [...], "next_cursor": "..." or null}.
 template <class T>

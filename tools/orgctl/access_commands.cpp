@@ -1,6 +1,9 @@
-// orgctl audit (an organization's trail, the tenant's own), claims, check and policy
-// validate. `check` answers with its exit code too (0 yes, 3 no), so a shell script can ask
-// `orgctl check ... && ...`; an error is never read as "no": it has its own exit code.
+// orgctl audit (an organization's trail, the tenant's own), claims, check, authorize and
+// policy validate. `check` answers with its exit code too (0 yes, 3 no), so a shell script
+// can ask `orgctl check ... && ...`; an error is never read as "no": it has its own exit
+// code. `authorize` is the same question asked as Service::authorize asks it: a no is an
+// error saying who lacks what (permission_denied, or not_found for a non-member), with that
+// error's exit code, for a script that wants to stop and show why.
 #include "context.hpp"
 
 namespace orgctl {
@@ -101,6 +104,25 @@ void add_check_and_claims(CLI::App& app, Context& ctx) {
   c->add_option("--at-least", o->at_least, "as fresh as this commit token (ct1.N)")
       ->excludes(owner);
   c->callback(command(ctx, Principal::any, [o](Context& x) { return check(x, *o); }));
+
+  auto* az = app.add_subcommand(
+      "authorize", "like check, but a no is the error saying why, with its exit code");
+  az->footer("Exit 0 when allowed. Otherwise the error and its code: " +
+             std::to_string(exit_code_for(orgkit::ErrorCode::permission_denied)) +
+             " permission_denied (the role lacks it), " +
+             std::to_string(exit_code_for(orgkit::ErrorCode::not_found)) +
+             " not_found (not a member, or another tenant's organization), " +
+             std::to_string(exit_code_for(orgkit::ErrorCode::invalid_argument)) +
+             " invalid_argument (the policy has no such permission).\n\n" + exit_code_table());
+  az->add_option("ORG", o->org, "organization id")->required();
+  az->add_option("PERMISSION", o->permission, "permission name, e.g. members:invite")->required();
+  az->callback(command(ctx, Principal::any, [o](Context& x) {
+    return with_actor(x, [&](orgkit::Service& s, const orgkit::Actor& a) -> Outcome {
+      auto r = s.authorize(a, OrgId(o->org), o->permission);
+      if (!r) return orgkit::fail(r.error());
+      return Output{json{{"allowed", true}}, {}, "allowed", exit_ok};
+    });
+  }));
 
   auto* claims = app.add_subcommand("claims", "the --as user's memberships as token claims");
   claims->add_flag("--permissions", o->permissions, "add each role's permissions");

@@ -57,7 +57,7 @@ enum class Principal {
   none,          ///< No principal (verify a key, preview an invitation, validate a policy).
   any,           ///< --as, --tenant-key or --system: exactly one is required.
   host_default,  ///< As `any`, and the host when none is given (tenant keys are the host's).
-  member,        ///< Only --as USER (accepting, claims).
+  member,        ///< Only --as USER (accepting, claims, personal, active, leave).
 };
 
 class Context {
@@ -140,7 +140,7 @@ void add_invite_commands(CLI::App& app, Context& ctx);  // invite and link
 void add_role_commands(CLI::App& app, Context& ctx);
 void add_key_commands(CLI::App& app, Context& ctx);  // key and tenant-key
 void add_audit_commands(CLI::App& app, Context& ctx);
-void add_access_commands(CLI::App& app, Context& ctx);  // claims, check, policy
+void add_access_commands(CLI::App& app, Context& ctx);  // claims, check, authorize, policy
 
 // --- how results reach the user (output.cpp) -------------------------------------------
 

@@ -1,8 +1,9 @@
 // orgctl: orgkit's whole API on the command line, for operators who look at and repair
 // organizations without writing C++ (issue 11). Global options choose the database and who
 // acts; one subcommand family per subject (org, member, invite, link, role, key, tenant-key,
-// audit, claims, check, policy), each in its own file. The library decides everything: orgctl
-// only turns flags into calls and results into JSON or text, and error codes into exit codes.
+// audit, claims, check, authorize, policy), each in its own file. The library decides
+// everything: orgctl only turns flags into calls and results into JSON or text, and error
+// codes into exit codes.
 #include <iostream>
 
 #include "context.hpp"

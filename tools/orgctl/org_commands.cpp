@@ -1,6 +1,8 @@
-// orgctl org: create, get, list, update, delete, transfer, plan (O1-O9, T1). `org list`
-// lists the whole tenant for a tenant administrator or the host, and one's own
-// organizations (with the role in each) for a member.
+// orgctl org: create, get, list, update, delete, transfer, plan, and the --as user's own
+// personal, use, active and leave (O1-O9, T1). `org list` lists the whole tenant for a
+// tenant administrator or the host, and one's own organizations (with the role in each) for
+// a member. The user's own commands refuse another principal as a usage error: only a user
+// has a personal organization, an active one, or leaves.
 #include "context.hpp"
 
 namespace orgctl {
@@ -173,15 +175,56 @@ void add_lifecycle(CLI::App& org, Context& ctx) {
   }));
 }
 
+void add_own(CLI::App& org, Context& ctx) {
+  auto o = std::make_shared<OrgOptions>();
+  auto* personal = org.add_subcommand(
+      "personal", "the --as user's personal organization, created on first use (needs --email)");
+  personal->callback(command(ctx, Principal::member, [](Context& x) {
+    return with_actor(x, [&](orgkit::Service& s, const orgkit::Actor& a) {
+      return committed(s.ensure_personal_organization(a));
+    });
+  }));
+  auto* use = org.add_subcommand("use", "make ORG the --as user's active organization");
+  use->add_option("ORG", o->org, "organization id (one you are a member of)")->required();
+  use->callback(command(ctx, Principal::member, [o](Context& x) {
+    return with_actor(x, [&](orgkit::Service& s, const orgkit::Actor& a) {
+      return done(s.set_active_organization(a, OrgId(o->org)),
+                  "active organization: " + std::to_string(o->org));
+    });
+  }));
+  auto* active = org.add_subcommand(
+      "active", "the --as user's active organization (org_id null, exit 0, when none is set)");
+  active->callback(command(ctx, Principal::member, [](Context& x) {
+    return with_actor(x, [&](orgkit::Service& s, const orgkit::Actor& a) -> Outcome {
+      auto r = s.active_organization(a);
+      if (!r) return orgkit::fail(r.error());
+      return Output{orgkit::tools::active_organization_json(*r), {},
+                    *r ? "active organization: " + std::to_string((*r)->value())
+                       : std::string("no active organization"),
+                    0};
+    });
+  }));
+  auto* leave = org.add_subcommand(
+      "leave", "the --as user leaves ORG (the last owner cannot: transfer or delete first)");
+  leave->add_option("ORG", o->org, "organization id")->required();
+  leave->callback(command(ctx, Principal::member, [o](Context& x) {
+    return with_actor(x, [&](orgkit::Service& s, const orgkit::Actor& a) {
+      return done(s.leave_organization(a, OrgId(o->org)), "left");
+    });
+  }));
+}
+
 }  // namespace
 
 void add_org_commands(CLI::App& app, Context& ctx) {
-  auto* org = app.add_subcommand("org", "organizations");
+  auto* org = app.add_subcommand("org", "organizations: create, get, list, update, delete, "
+                                        "transfer, plan; your own: personal, use, active, leave");
   org->require_subcommand(1);
   add_create(*org, ctx);
   add_read(*org, ctx);
   add_update(*org, ctx);
   add_lifecycle(*org, ctx);
+  add_own(*org, ctx);
 }
 
 }  // namespace orgctl

@@ -119,6 +119,9 @@ std::string exit_code_table() {
   for (auto code : all_codes) {
     os << "  " << exit_code_for(code) << "  " << orgkit::to_string(code) << '\n';
   }
+  os << "authorize answers no with the error's code (permission_denied, not_found). A bulk\n"
+     << "command (member bulk-role, bulk-remove; invite import) that ran exits 0 even when\n"
+     << "rows were refused: each row's answer is in its output.\n";
   return os.str();
 }
 
