@@ -173,6 +173,16 @@ TEST_CASE("orgctl: check answers with exit 0 or 3, claims and policies", "[T2][P
   auto unknown = c.run({"check", id, "no:such", "--as", "bob"});
   CHECK(unknown.exit_code == 10);  // an error is never a "no"
   CHECK(c.ok({"check", id, "org:delete", "--system"})["allowed"] == true);
+  // The consistency options (C2): the store itself, or at least a commit.
+  CHECK(c.ok({"check", id, "members:invite", "--as", "alice", "--fully-consistent"})["allowed"] ==
+        true);
+  const std::string token = org["commit_token"];
+  CHECK(c.ok({"check", id, "members:invite", "--as", "alice", "--at-least", token})["allowed"] ==
+        true);
+  CHECK(c.run({"check", id, "members:invite", "--as", "bob", "--fully-consistent"}).exit_code == 3);
+  CHECK(c.run({"check", id, "members:invite", "--as", "alice", "--fully-consistent",
+               "--at-least", token})
+            .exit_code == 2);  // one or the other
   json claims = c.ok({"claims", "--as", "bob"});
   REQUIRE(claims["orgs"].size() == 1);
   CHECK(claims["orgs"][0]["role"] == "member");

@@ -17,6 +17,7 @@ struct AccessOptions {
   std::string action, target, since, until, cursor, permission, owner, at_least, file;
   int limit = 50;
   bool permissions = false;
+  bool fully_consistent = false;
   std::size_t max_orgs = 50;
 };
 
@@ -79,7 +80,9 @@ void add_audit(CLI::App& app, Context& ctx) {
 Outcome check(Context& ctx, const AccessOptions& o) {
   return with_actor(ctx, [&](orgkit::Service& s, const orgkit::Actor& a) -> Outcome {
     orgkit::Result<bool> r = false;
-    if (!o.at_least.empty()) {
+    if (o.fully_consistent) {
+      r = s.check(a, OrgId(o.org), o.permission, orgkit::Consistency::fully_consistent());
+    } else if (!o.at_least.empty()) {
       auto token = orgkit::CommitToken::parse(o.at_least);
       if (!token) return orgkit::fail(token.error());
       r = s.check(a, OrgId(o.org), o.permission, *token);
@@ -101,8 +104,14 @@ void add_check_and_claims(CLI::App& app, Context& ctx) {
   c->add_option("ORG", o->org, "organization id")->required();
   c->add_option("PERMISSION", o->permission, "permission name, e.g. members:invite")->required();
   auto* owner = c->add_option("--owner", o->owner, "the resource's owner (own/all rules)");
-  c->add_option("--at-least", o->at_least, "as fresh as this commit token (ct1.N)")
-      ->excludes(owner);
+  auto* at_least = c->add_option("--at-least", o->at_least,
+                                 "as fresh as this commit token (ct1.N): the cache only if it "
+                                 "has seen that commit, else the store")
+                       ->excludes(owner);
+  c->add_flag("--fully-consistent", o->fully_consistent,
+              "read the store, never the cache (sees writes made without orgkit too)")
+      ->excludes(owner)
+      ->excludes(at_least);
   c->callback(command(ctx, Principal::any, [o](Context& x) { return check(x, *o); }));
 
   auto* az = app.add_subcommand(
