@@ -24,6 +24,8 @@
 //                        returning to the first plain deny here (the stale window), and stale
 //                        allows of checks at the writer's token (0 by design)
 //   add_member, change_member_role, remove_member: one use case per transaction
+//   add_member, 2nd server: the same while another store listens, so that each commit waits
+//                        until that store has heard of it (the price of never-stale caches)
 //     baseline: a bare BEGIN; INSERT one memberships-shaped row; COMMIT through libpqxx
 //
 // Without --conninfo the server is tests/postgres/server.sh's throwaway cluster (Unix
@@ -372,9 +374,19 @@ void writes(const Options& o, const PostgresOptions& po, OrgId org) {
     run.exec_prepared("insert", org.value(), id(r, i), id(r, i) + "@example.com");
     run.exec("COMMIT");
   });
+  // Another application server's cache listening: each commit now waits for it to hear.
+  const Storage* other_store = nullptr;
+  auto other = service(po, 65536, &other_store);
+  wait_listening(*other_store);
+  auto id2 = [](int r, int i) { return "l" + std::to_string(r) + "-" + std::to_string(i); };
+  const double add_listened = us_per_op(o.reps, o.writes, [&](int r, int i) {
+    must(kit->add_member(owner, org, {UserId(id2(r, i)), id2(r, i) + "@example.com", "", "member"}),
+         "add_member");
+  });
   row("add_member", add, "bare BEGIN; INSERT; COMMIT", baseline);
   row("change_member_role", change, "bare BEGIN; INSERT; COMMIT", baseline);
   row("remove_member", remove, "bare BEGIN; INSERT; COMMIT", baseline);
+  row("add_member, 2nd server", add_listened, "bare BEGIN; INSERT; COMMIT", baseline);
 }
 
 Options parse(int argc, char** argv) {

@@ -5,7 +5,10 @@
 //   cmake --preset bench && cmake --build --preset bench --target orgkit_scale_benchmark
 //   ./build/bench/bench/orgkit_scale_benchmark                      # 10,000 memberships
 //   ./build/bench/bench/orgkit_scale_benchmark --memberships 1000000 # and a large file
-//   options: --memberships N (default 10000), --reps R (5), --csv-rows N (100000; 0 skips),
+//   options: --memberships N (default 10000), --users U (default N: every membership its own
+//            user, in one organization; fewer: organizations of 1,000 members drawn from U
+//            users, e.g. --memberships 10000000 --users 1000000),
+//            --reps R (5), --csv-rows N (100000; 0 skips),
 //            --rounds N (1000, cross-process freshness rounds), --keep (leave the file)
 //
 // Rows, each with its baseline:
@@ -118,6 +121,7 @@ long rss_kib() {
 
 struct Options {
   std::int64_t memberships = 10000;
+  std::int64_t users = 0;  // 0: one user per membership, all in one organization
   int reps = 5;
   std::int64_t csv_rows = 100000;
   int rounds = 1000;
@@ -147,45 +151,67 @@ void info(const char* what, double value, const char* unit) {
 
 // --- population ------------------------------------------------------------------------------
 
+// The population: `orgs` organizations of `per_org` members each, drawn from `users` users
+// (each user in about orgs * per_org / users organizations). Membership m is member
+// m % per_org of organization m / per_org, whose user is user_of(...): distinct within an
+// organization, since per_org <= users.
 struct World {
   std::string path;
-  OrgId org;
+  OrgId org;  // the first organization: the writes and the freshness rounds use it
+  std::vector<OrgId> orgs;
+  std::int64_t per_org = 0;
+  std::int64_t users = 0;
+  std::int64_t user_of(std::int64_t org_index, std::int64_t j) const {
+    return (org_index * 7919 + j) % users;
+  }
 };
 
-World populate(const std::string& path, std::int64_t n) {
+World populate(const std::string& path, std::int64_t n, std::int64_t users) {
   for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"}) {
     std::filesystem::remove(path + suffix);
   }
+  World w;
+  w.path = path;
+  w.users = users;
+  // One organization when every membership has its own user, else organizations of 1,000.
+  w.per_org = users >= n ? n : std::min<std::int64_t>(1000, users);
+  const std::int64_t orgs = (n + w.per_org - 1) / w.per_org;
   orgkit::SqliteOptions so;
   so.path = path;
-  so.cache_kib = 65536;
+  so.cache_kib = 262144;
   auto storage = must(orgkit::open_sqlite(so), "open_sqlite");
   const auto t0 = clock_type::now();
   auto tx = must(storage->begin_write(orgkit::WriteScope{}), "begin");
   const auto now = orgkit::SystemClock().now();
-  orgkit::Organization org;
-  org.tenant = orgkit::default_tenant();
-  org.name = "Benchmark";
-  org.slug = "benchmark";
-  org.created_by = UserId(member_id(0));
-  org.created_at = now;
-  const OrgId id = must(tx->insert_organization(org), "insert_organization");
-  for (std::int64_t i = 0; i < n; ++i) {
-    const char* role = i == 0 ? "owner" : i % 100 == 1 ? "admin" : i % 10 == 2 ? "viewer"
-                                                                            : "member";
-    orgkit::Membership m{id, UserId(member_id(i)), member_id(i) + "@example.com", "", role, now,
-                         {}};
-    must(tx->insert_membership(org.tenant, m), "insert_membership");
+  std::int64_t written = 0;
+  for (std::int64_t o = 0; o < orgs; ++o) {
+    orgkit::Organization org;
+    org.tenant = orgkit::default_tenant();
+    org.name = "Benchmark " + std::to_string(o);
+    org.slug = "benchmark-" + std::to_string(o);
+    org.created_by = UserId(member_id(w.user_of(o, 0)));
+    org.created_at = now;
+    const OrgId id = must(tx->insert_organization(org), "insert_organization");
+    w.orgs.push_back(id);
+    for (std::int64_t j = 0; j < w.per_org && written < n; ++j, ++written) {
+      const char* role = j == 0 ? "owner" : j % 100 == 1 ? "admin" : j % 10 == 2 ? "viewer"
+                                                                              : "member";
+      const std::string user = member_id(w.user_of(o, j));
+      orgkit::Membership m{id, UserId(user), user + "@example.com", "", role, now, {}};
+      must(tx->insert_membership(org.tenant, m), "insert_membership");
+    }
   }
   must(tx->commit(), "commit");
   tx.reset();
   storage.reset();
+  w.org = w.orgs.front();
   const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(path, ec) + std::filesystem::file_size(path + "-wal", ec);
-  std::printf("population: %" PRId64 " memberships in %.1f s; %.0f bytes on disk per membership\n",
-              n, secs, static_cast<double>(bytes) / static_cast<double>(n));
-  return World{path, id};
+  std::printf("population: %" PRId64 " memberships of %" PRId64 " users in %" PRId64
+              " organizations in %.1f s; %.0f bytes on disk per membership\n",
+              n, users, orgs, secs, static_cast<double>(bytes) / static_cast<double>(n));
+  return w;
 }
 
 std::unique_ptr<Service> open_service(const World& w, std::size_t cache) {
@@ -205,21 +231,41 @@ struct PairHash {
 void checks(const Options& o, const World& w) {
   const std::int64_t working = std::min<std::int64_t>(o.memberships, 50000);
   std::mt19937_64 rng(42);
+  // The working set: `working` distinct memberships drawn from the whole population.
   std::vector<Actor> actors;
+  std::vector<OrgId> where;
+  {
+    std::vector<std::int64_t> picked;
+    std::unordered_map<std::int64_t, bool> seen;
+    while (static_cast<std::int64_t>(picked.size()) < working) {
+      const auto m = working == o.memberships
+                         ? static_cast<std::int64_t>(picked.size())
+                         : static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(o.memberships));
+      if (seen.emplace(m, true).second) picked.push_back(m);
+    }
+    for (const auto m : picked) {
+      const std::int64_t org_index = m / w.per_org;
+      actors.push_back(actor(w.user_of(org_index, m % w.per_org)));
+      where.push_back(w.orgs[static_cast<std::size_t>(org_index)]);
+    }
+  }
   std::vector<std::int64_t> keys;
   for (std::int64_t i = 0; i < 200000; ++i) {
     keys.push_back(static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(working)));
   }
-  for (std::int64_t i = 0; i < working; ++i) actors.push_back(actor(i));
   const std::int64_t n = static_cast<std::int64_t>(keys.size());
+  auto org_of = [&](std::int64_t k) { return where[static_cast<std::size_t>(k)]; };
 
   // Baseline: a string-keyed hash map of the same (organization, user) keys.
   std::unordered_map<std::pair<std::int64_t, std::string>, int, PairHash> map;
-  for (std::int64_t i = 0; i < working; ++i) map.emplace(std::make_pair(w.org.value(), member_id(i)), 1);
+  for (std::int64_t i = 0; i < working; ++i) {
+    map.emplace(std::make_pair(org_of(i).value(), actors[static_cast<std::size_t>(i)].id.value()), 1);
+  }
   volatile int sink = 0;
   const double probe = ns_per_op(o.reps, n, [&](std::int64_t i) {
-    const Actor& a = actors[static_cast<std::size_t>(keys[static_cast<std::size_t>(i)])];
-    auto it = map.find(std::make_pair(w.org.value(), a.id.value()));
+    const auto k = keys[static_cast<std::size_t>(i)];
+    const Actor& a = actors[static_cast<std::size_t>(k)];
+    auto it = map.find(std::make_pair(org_of(k).value(), a.id.value()));
     sink = sink + (it != map.end() ? it->second : 0);
   });
 
@@ -231,7 +277,7 @@ void checks(const Options& o, const World& w) {
     const auto read = must(probe_kit->policy().permission("resources:read"), "permission");
     const long before = rss_kib();
     for (std::int64_t i = 0; i < working; ++i) {
-      (void)probe_kit->check(actors[static_cast<std::size_t>(i)], w.org, read);
+      (void)probe_kit->check(actors[static_cast<std::size_t>(i)], org_of(i), read);
     }
     page_cache_kib = rss_kib() - before;
   }
@@ -240,12 +286,13 @@ void checks(const Options& o, const World& w) {
   auto mem_kit = open_service(w, static_cast<std::size_t>(working));
   const auto p = must(mem_kit->policy().permission("resources:read"), "permission");
   for (std::int64_t i = 0; i < working; ++i) {
-    (void)mem_kit->check(actors[static_cast<std::size_t>(i)], w.org, p);
+    (void)mem_kit->check(actors[static_cast<std::size_t>(i)], org_of(i), p);
   }
   const long rss_filled = rss_kib();
   auto& warm_kit = mem_kit;  // timed with a cache exactly the working set's size
   const double warm = ns_per_op(o.reps, n, [&](std::int64_t i) {
-    auto r = warm_kit->check(actors[static_cast<std::size_t>(keys[static_cast<std::size_t>(i)])], w.org, p);
+    const auto k = keys[static_cast<std::size_t>(i)];
+    auto r = warm_kit->check(actors[static_cast<std::size_t>(k)], org_of(k), p);
     if (!r || !*r) die("warm check failed");
   });
 
@@ -256,8 +303,9 @@ void checks(const Options& o, const World& w) {
   sqlite3_prepare_v2(db, "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND tenant = ?",
                      -1, &select, nullptr);
   const double bare_select = ns_per_op(o.reps, n / 4, [&](std::int64_t i) {
-    const Actor& a = actors[static_cast<std::size_t>(keys[static_cast<std::size_t>(i)])];
-    sqlite3_bind_int64(select, 1, w.org.value());
+    const auto k = keys[static_cast<std::size_t>(i)];
+    const Actor& a = actors[static_cast<std::size_t>(k)];
+    sqlite3_bind_int64(select, 1, org_of(k).value());
     sqlite3_bind_text(select, 2, a.id.value().data(), static_cast<int>(a.id.value().size()), SQLITE_STATIC);
     sqlite3_bind_text(select, 3, "default", 7, SQLITE_STATIC);
     if (sqlite3_step(select) != SQLITE_ROW) die("bare select found nothing");
@@ -268,7 +316,8 @@ void checks(const Options& o, const World& w) {
 
   auto cold_kit = open_service(w, 0);
   const double cold = ns_per_op(o.reps, n / 4, [&](std::int64_t i) {
-    auto r = cold_kit->check(actors[static_cast<std::size_t>(keys[static_cast<std::size_t>(i)])], w.org, p);
+    const auto k = keys[static_cast<std::size_t>(i)];
+    auto r = cold_kit->check(actors[static_cast<std::size_t>(k)], org_of(k), p);
     if (!r || !*r) die("cold check failed");
   });
 
@@ -287,7 +336,7 @@ void checks(const Options& o, const World& w) {
         pool.emplace_back([&, t] {
           for (std::int64_t i = 0; i < per; ++i) {
             const auto k = keys[static_cast<std::size_t>((i + t * 7919) % n)];
-            (void)warm_kit->check(actors[static_cast<std::size_t>(k)], w.org, p);
+            (void)warm_kit->check(actors[static_cast<std::size_t>(k)], org_of(k), p);
           }
         });
       }
@@ -308,7 +357,8 @@ void checks(const Options& o, const World& w) {
        "B (RSS growth filling the cache, less a cache-off pass's)");
   const long before_10m = rss_kib();
   for (std::int64_t i = 0; i < 10'000'000; ++i) {
-    (void)warm_kit->check(actors[static_cast<std::size_t>(keys[static_cast<std::size_t>(i % n)])], w.org, p);
+    const auto k = keys[static_cast<std::size_t>(i % n)];
+    (void)warm_kit->check(actors[static_cast<std::size_t>(k)], org_of(k), p);
   }
   std::printf("%-34s %10ld KiB before, %ld KiB after 10,000,000 warm checks\n", "RSS", before_10m,
               rss_kib());
@@ -614,6 +664,7 @@ int main(int argc, char** argv) {
       return std::atoll(argv[++i]);
     };
     if (a == "--memberships") o.memberships = next();
+    else if (a == "--users") o.users = next();
     else if (a == "--reps") o.reps = static_cast<int>(next());
     else if (a == "--csv-rows") o.csv_rows = next();
     else if (a == "--rounds") o.rounds = static_cast<int>(next());
@@ -621,12 +672,14 @@ int main(int argc, char** argv) {
     else die("unknown option " + a + " (see the top of bench/scale_benchmark.cpp)");
   }
   if (o.memberships < 10 || o.reps < 1 || o.rounds < 1) die("bad option values");
-  std::printf("orgkit_scale_benchmark --memberships %" PRId64 " --reps %d --csv-rows %" PRId64
-              " --rounds %d (medians of %d repetitions)\n",
-              o.memberships, o.reps, o.csv_rows, o.rounds, o.reps);
+  std::printf("orgkit_scale_benchmark --memberships %" PRId64 " --users %" PRId64
+              " --reps %d --csv-rows %" PRId64 " --rounds %d (medians of %d repetitions)\n",
+              o.memberships, o.users > 0 ? o.users : o.memberships, o.reps, o.csv_rows, o.rounds,
+              o.reps);
   const std::string path = (std::filesystem::temp_directory_path() /
                             ("orgkit-scale-" + std::to_string(::getpid()) + ".db")).string();
-  const World w = populate(path, o.memberships);
+  if (o.users <= 0 || o.users > o.memberships) o.users = o.memberships;
+  const World w = populate(path, o.memberships, o.users);
   checks(o, w);
   writes(o, w);
   csv_import(o);

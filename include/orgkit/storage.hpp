@@ -546,6 +546,12 @@ class ORGKIT_EXPORT Storage {
   [[nodiscard]] virtual Result<bool> member_access(const TenantId& tenant, OrgId org,
                                                    const UserId& user, MemberAccess& out) = 0;
 
+  /// Told once, before any other call, the names of the roles the policy defines (added in
+  /// 0.5). An organization's custom role never has one of these names, so member_access may
+  /// skip looking for a custom role (P6) when the member's role is one of them: the hot path
+  /// of a cold check then reads the membership alone. The default ignores the hint.
+  virtual void note_policy_roles(const std::vector<std::string>& names) { (void)names; }
+
   /// The backend's change signal, if it has one (see ChangeSignal); it lives as long as the
   /// storage. Without one (the default), every check reads the store.
   [[nodiscard]] virtual const ChangeSignal* change_signal() const noexcept { return nullptr; }

@@ -210,6 +210,9 @@ class StorageWrapper : public Storage {
   Result<bool> member_access(const TenantId& tenant, OrgId org, const UserId& user, MemberAccess& out) override {
     return target_->member_access(tenant, org, user, out);
   }
+  void note_policy_roles(const std::vector<std::string>& names) override {
+    target_->note_policy_roles(names);
+  }
   const ChangeSignal* change_signal() const noexcept override { return target_->change_signal(); }
 
  private:

@@ -42,6 +42,9 @@ Core::Core(std::unique_ptr<Storage> storage_in, ServiceOptions options)
   }
   tenant_admin_role.name = "tenant administrator";
   host_role.name = "host";
+  std::vector<std::string> role_names;
+  for (const auto& role : policy.roles()) role_names.push_back(role.name);
+  storage->note_policy_roles(role_names);
   if (notifier) sinks.push_back(notifier);
   for (auto& sink : options.sinks) sinks.push_back(std::move(sink));
 }

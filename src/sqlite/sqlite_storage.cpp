@@ -1,4 +1,5 @@
 // The bundled SQLite storage: open_sqlite(), the pool, and the permission check's read.
+#include <algorithm>
 #include <memory>
 
 #include <orgkit/sqlite.hpp>
@@ -41,16 +42,18 @@ class SqliteStorage final : public Storage {
     return begin("BEGIN IMMEDIATE", scope.wait, scope.orgs, true);
   }
 
+  void note_policy_roles(const std::vector<std::string>& names) override {
+    policy_roles_ = names;
+  }
+
   Result<bool> member_access(const TenantId& tenant, OrgId org, const UserId& user,
                              MemberAccess& out) override {
     try {
       auto lease = pool_.acquire();
-      // One indexed read: the membership by primary key, and the organization's custom role
-      // of that name, if any, by its primary key.
+      // The membership by primary key; then, only for a role the policy does not define, the
+      // organization's custom role of that name by its primary key.
       auto& s = lease->statement(
-          "SELECT m.role, r.permissions FROM memberships m LEFT JOIN org_roles r "
-          "ON r.org_id = m.org_id AND r.name = m.role "
-          "WHERE m.org_id = ? AND m.user_id = ? AND m.tenant = ?");
+          "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND tenant = ?");
       s.bind(1, org.value());
       s.bindNoCopy(2, user.value());
       s.bindNoCopy(3, tenant.value());
@@ -60,10 +63,24 @@ class SqliteStorage final : public Storage {
       }
       const SQLite::Column role = s.getColumn(0);
       out.role.assign(role.getText(), static_cast<std::size_t>(role.getBytes()));
-      const SQLite::Column perms = s.getColumn(1);
-      out.custom = !perms.isNull();
-      out.permissions.assign(perms.getText(), static_cast<std::size_t>(perms.getBytes()));
       (void)s.tryReset();  // ends the implicit read transaction now
+      out.custom = false;
+      out.permissions.clear();
+      if (std::find(policy_roles_.begin(), policy_roles_.end(), out.role) != policy_roles_.end()) {
+        return true;
+      }
+      // A custom role, or one that no longer exists (which grants nothing). A separate read:
+      // a custom role's permissions may change in between, which the change signal sees as
+      // a change of the organization, like any other.
+      auto& r = lease->statement("SELECT permissions FROM org_roles WHERE org_id = ? AND name = ?");
+      r.bind(1, org.value());
+      r.bindNoCopy(2, out.role);
+      if (r.executeStep()) {
+        const SQLite::Column perms = r.getColumn(0);
+        out.custom = true;
+        out.permissions.assign(perms.getText(), static_cast<std::size_t>(perms.getBytes()));
+      }
+      (void)r.tryReset();
       return true;
     } catch (const SQLite::Exception& e) {
       return fail(map_error(e, "check permission"));
@@ -95,6 +112,7 @@ class SqliteStorage final : public Storage {
 
   Pool pool_;
   int busy_timeout_ms_;
+  std::vector<std::string> policy_roles_;  // never an organization's custom role
   std::unique_ptr<ShmChangeSignal> signal_;  // null: no cache (the file could not be mapped)
 };
 
