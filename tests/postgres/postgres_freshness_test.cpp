@@ -30,6 +30,12 @@ using namespace orgkit;
 namespace {
 
 const Actor owner{UserId("owner"), "owner@example.com", "Owner"};
+
+// A schema of the test server for one test case, dropped at its end.
+struct FreshSchema {
+  std::string name = test::fresh_schema_name();
+  ~FreshSchema() { test::drop_schema(name); }
+};
 const Actor target{UserId("target"), "target@example.com", "Target"};
 
 // A Service on a PostgreSQL schema of the test server (the schema is not dropped by it).
@@ -107,11 +113,8 @@ class Revoker {
 
 TEST_CASE("postgres C1, C2: 1,000 revocations by another process, 0 stale allows",
           "[C1][C2][postgres]") {
-  const std::string schema = test::fresh_schema_name();
-  struct Drop {
-    std::string schema;
-    ~Drop() { test::drop_schema(schema); }
-  } drop{schema};
+  const FreshSchema fresh;
+  const std::string& schema = fresh.name;
   Storage* store = nullptr;
   auto kit = service_on(schema, &store);
   NewOrganization spec;
@@ -145,11 +148,8 @@ TEST_CASE("postgres C1, C2: 1,000 revocations by another process, 0 stale allows
 
 TEST_CASE("postgres C1: a plain check sees another store's change once notified",
           "[C1][postgres]") {
-  const std::string schema = test::fresh_schema_name();
-  struct Drop {
-    std::string schema;
-    ~Drop() { test::drop_schema(schema); }
-  } drop{schema};
+  const FreshSchema fresh;
+  const std::string& schema = fresh.name;
   Storage* store_a = nullptr;
   Storage* store_b = nullptr;
   auto a = service_on(schema, &store_a);
@@ -182,11 +182,8 @@ TEST_CASE("postgres C1: a plain check sees another store's change once notified"
 
 // A store that goes away deregisters, so writers do not wait for its lease to run out.
 TEST_CASE("postgres C1: a closed store leaves the listeners", "[C1][postgres]") {
-  const std::string schema = test::fresh_schema_name();
-  struct Drop {
-    std::string schema;
-    ~Drop() { test::drop_schema(schema); }
-  } drop{schema};
+  const FreshSchema fresh;
+  const std::string& schema = fresh.name;
   auto listeners = [&] {
     pqxx::connection c(test::postgres_conninfo());
     pqxx::nontransaction n(c);
