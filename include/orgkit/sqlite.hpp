@@ -48,7 +48,7 @@ struct SqliteOptions {
 };
 
 /// The schema version this build creates and understands.
-inline constexpr int sqlite_schema_version = 7;
+inline constexpr int sqlite_schema_version = 8;
 
 /// Opens a SQLite store. Errors: invalid_argument (field "path" or "max_connections"),
 /// storage if the file cannot be opened or is not an orgkit database, conflict if the file

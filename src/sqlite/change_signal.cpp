@@ -12,7 +12,9 @@ namespace orgkit::sqlite {
 namespace {
 
 constexpr std::uint64_t magic_value = 0x6f72676b69747368ULL;  // "orgkitsh"
-constexpr std::uint32_t layout_version = 1;
+constexpr std::uint32_t layout_version = 2;
+// Layout 1 is layout 2 without the commit numbers at its end; such a file is grown in place.
+constexpr std::uint32_t layout_without_numbers = 1;
 
 }  // namespace
 
@@ -46,6 +48,10 @@ std::unique_ptr<ShmChangeSignal> ShmChangeSignal::open(const std::string& db_pat
     shared->layout = layout_version;
     shared->slots = slot_count;
     shared->magic = magic_value;
+  }
+  if (shared->magic == magic_value && shared->layout == layout_without_numbers &&
+      shared->slots == slot_count) {
+    shared->layout = layout_version;  // the new fields read as zero: not seeded yet
   }
   if (shared->magic != magic_value || shared->layout != layout_version ||
       shared->slots != slot_count) {
@@ -98,6 +104,25 @@ void ShmChangeSignal::publish(std::uint64_t sequence) noexcept {
   auto seen = shared_->published.load(std::memory_order_acquire);
   while (seen < sequence &&
          !shared_->published.compare_exchange_weak(seen, sequence, std::memory_order_acq_rel)) {
+  }
+}
+
+void ShmChangeSignal::seed(std::uint64_t mark) noexcept {
+  // Under the write lock, so no writer is between taking a number and committing it. A file
+  // whose reserved mark is below the row's has missed another copy's reservations: it counts
+  // from the row again, like a new one. (A row below the file's mark is a database restored
+  // from an older copy: the numbers already handed out stay behind it.)
+  if (shared_->seeded.load(std::memory_order_acquire) != 0 && mark <= reserved()) return;
+  if (issued() < mark) shared_->issued.store(mark, std::memory_order_release);
+  shared_->reserved.store(mark, std::memory_order_release);
+  publish(mark);
+  shared_->seeded.store(1, std::memory_order_release);
+}
+
+void ShmChangeSignal::reserved_up_to(std::uint64_t mark) noexcept {
+  auto seen = reserved();
+  while (seen < mark &&
+         !shared_->reserved.compare_exchange_weak(seen, mark, std::memory_order_acq_rel)) {
   }
 }
 

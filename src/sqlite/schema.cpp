@@ -315,6 +315,12 @@ CREATE TABLE tenant_keys (
 CREATE INDEX tenant_keys_by_tenant ON tenant_keys (tenant, id);
 )sql";
 
+// Version 8: commit numbers are taken in the change signal's shared file, and the
+// commit_sequence row holds a mark reserved ahead of them (sqlite/change_signal.hpp), where
+// every commit used to raise it by one, which wrote a page per commit. No table changes; the
+// version keeps an older orgkit, which would count on from the mark by one, off the file.
+constexpr const char* schema_v8 = "SELECT 1;";
+
 struct Migration {
   int to_version;
   const char* sql;
@@ -329,6 +335,7 @@ constexpr Migration migrations[] = {
     {5, schema_v5},
     {6, schema_v6, move_to_v6},
     {7, schema_v7},
+    {8, schema_v8},
 };
 
 }  // namespace

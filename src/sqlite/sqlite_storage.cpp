@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <memory>
 
+#include <SQLiteCpp/Transaction.h>
+
 #include <orgkit/sqlite.hpp>
 
 #include "sqlite/connection.hpp"
@@ -22,8 +24,12 @@ class SqliteStorage final : public Storage {
       if (auto migrated = sqlite::migrate(lease->db); !migrated) return migrated;
       signal_ = ShmChangeSignal::open(path, in_memory);
       if (signal_) {
+        // Under the write lock, so that no commit is between taking a number and committing.
+        SQLite::Transaction lock(lease->db, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement s(lease->db, "SELECT sequence FROM commit_sequence");
-        if (s.executeStep()) signal_->publish(static_cast<std::uint64_t>(s.getColumn(0).getInt64()));
+        if (s.executeStep()) signal_->seed(static_cast<std::uint64_t>(s.getColumn(0).getInt64()));
+        s.reset();
+        lock.commit();
       }
       return {};
     });

@@ -5,6 +5,7 @@
 #include "sqlite/schema.hpp"
 #include "validate.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -23,22 +24,60 @@ SqliteTransaction::SqliteTransaction(Lease lease, ShmChangeSignal* signal, std::
       changes_at_begin_(sqlite3_total_changes64((*lease_)->db.getHandle())),
       signal_(signal),
       scope_(std::move(scope)),
-      exclusive_(exclusive) {}
+      exclusive_(exclusive),
+      // BEGIN (deferred) has not read yet: the snapshot its first read takes includes at
+      // least every commit published by now.
+      published_at_begin_(signal != nullptr ? signal->published() : 0) {}
+
+std::int64_t SqliteTransaction::own_number() {
+  if (number_) return *number_;
+  auto read_row = [&] {
+    auto& s = stmt("SELECT sequence FROM commit_sequence");
+    if (!s.executeStep()) throw SQLite::Exception("the commit sequence is missing", SQLITE_CORRUPT);
+    const std::int64_t mark = s.getColumn(0).getInt64();
+    (void)s.tryReset();
+    return mark;
+  };
+  std::int64_t n = 0;
+  if (signal_ != nullptr) {
+    n = static_cast<std::int64_t>(signal_->issued()) + 1;
+    if (static_cast<std::uint64_t>(n) > signal_->reserved()) {
+      // Past the reserved block: reserve the next one. A row above the number means another
+      // process numbered without this file (or the file is stale): count on from the row.
+      n = std::max(n, read_row() + 1);
+      reserve_to_ = n + static_cast<std::int64_t>(ShmChangeSignal::sequence_block) - 1;
+    }
+  } else {
+    n = read_row() + 1;
+    reserve_to_ = n;
+  }
+  number_ = n;
+  return n;
+}
 
 Result<CommitToken> SqliteTransaction::commit() {
   if (!lease_) return fail(Error::storage_failure("commit: the transaction has ended"));
   bool signalled = false;
+  std::uint64_t taken = 0;  // the number a commit that wrote took, published however it ends
   auto committed = guarded("commit", [&]() -> Result<CommitToken> {
     // A transaction that changed rows takes the next number; one that changed none reports
-    // the number of the snapshot it read. The write lock makes the numbers commit-ordered.
+    // the highest number its snapshot is known to include. The write lock makes the numbers
+    // commit-ordered.
     const bool wrote = sqlite3_total_changes64((*lease_)->db.getHandle()) != changes_at_begin_;
-    // Not UPDATE ... RETURNING: SQLite gives such a statement a 64 KiB statement journal,
-    // allocated and freed on every commit, which made every write several times slower (the
-    // heap grew and shrank with brk each time).
-    if (wrote) stmt("UPDATE commit_sequence SET sequence = sequence + 1").exec();
     std::uint64_t sequence = 0;
-    if (sequence_read_) {  // read under the write lock, by the first audit event
-      sequence = static_cast<std::uint64_t>(*sequence_read_) + (wrote ? 1 : 0);
+    if (wrote) {
+      sequence = static_cast<std::uint64_t>(own_number());
+      // Not UPDATE ... RETURNING: SQLite gives such a statement a 64 KiB statement journal,
+      // allocated and freed on every commit, which made every write several times slower.
+      if (reserve_to_ != 0) {
+        auto& s = stmt("UPDATE commit_sequence SET sequence = ?");
+        s.bind(1, reserve_to_);
+        s.exec();
+      }
+    } else if (signal_ != nullptr) {
+      // Under the write lock every number taken has ended; a read reports what was published
+      // before its snapshot began.
+      sequence = exclusive_ ? signal_->issued() : published_at_begin_;
     } else {
       auto& s = stmt("SELECT sequence FROM commit_sequence");
       if (!s.executeStep()) throw SQLite::Exception("the commit sequence is missing", SQLITE_CORRUPT);
@@ -48,15 +87,22 @@ Result<CommitToken> SqliteTransaction::commit() {
     // Cached checks of the organizations written stop trusting themselves before the change
     // becomes visible, and may cache again once it is (change_signal.hpp).
     if (wrote && signal_ != nullptr) {
+      signal_->take(sequence);
+      taken = sequence;
       signal_->begin_commit(scope_, exclusive_);
       signalled = true;
     }
     (*lease_)->statement("COMMIT").exec();  // prepared once per connection
+    if (signal_ != nullptr && reserve_to_ != 0) {
+      signal_->reserved_up_to(static_cast<std::uint64_t>(reserve_to_));
+    }
     return CommitToken(sequence);
   });
   // A failed COMMIT can leave the transaction open; never hand such a connection back.
   if (!committed) (void)(*lease_)->db.tryExec("ROLLBACK");
-  if (signalled) signal_->end_commit(scope_, committed ? committed->sequence() : 0);
+  // Published even when the commit failed: no commit has that number, so a reader waiting for
+  // it has seen everything it could.
+  if (signalled) signal_->end_commit(scope_, taken);
   lease_.reset();  // the connection goes back to the pool now, not when this object dies
   return committed;
 }
@@ -330,21 +376,16 @@ Result<void> SqliteTransaction::set_active_organization(const TenantId& tenant, 
 }
 
 std::int64_t SqliteTransaction::next_audit_id() {
-  if (!sequence_read_) {
-    auto& s = stmt("SELECT sequence FROM commit_sequence");
-    if (!s.executeStep()) throw SQLite::Exception("the commit sequence is missing", SQLITE_CORRUPT);
-    sequence_read_ = s.getColumn(0).getInt64();
-  }
   if (audit_events_ >= (std::int64_t{1} << audit_id_shift)) {
     throw SQLite::Exception("too many audit events in one transaction", SQLITE_FULL);
   }
-  return ((*sequence_read_ + 1) << audit_id_shift) + audit_events_++;
+  return (own_number() << audit_id_shift) + audit_events_++;
 }
 
 Result<AuditEventId> SqliteTransaction::append_audit_event(const AuditEvent& e) {
   return guarded("write audit event", [&]() -> Result<AuditEventId> {
-    // Every write transaction holds the write lock (BEGIN IMMEDIATE), so the sequence read
-    // here is the one this transaction's commit will advance.
+    // Every write transaction holds the write lock (BEGIN IMMEDIATE), so the number chosen
+    // here is the one this transaction's commit takes.
     const std::int64_t id = next_audit_id();
     auto& s = stmt(
         "INSERT INTO audit_log (org_id, id, tenant, actor, actor_kind, action, target, at, "

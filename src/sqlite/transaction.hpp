@@ -130,14 +130,21 @@ class SqliteTransaction final : public StorageTransaction {
   bool org_in_tenant(OrgId org, const TenantId& tenant);
   // The id of this transaction's next audit event (schema.hpp, audit_id_shift).
   std::int64_t next_audit_id();
+  // The number this transaction's commit takes, chosen once, under the write lock: the next
+  // one in the change signal's file, or without one the row's number plus one. Notes in
+  // `reserve_to_` whether the commit must raise the commit_sequence row (change_signal.hpp).
+  std::int64_t own_number();
   std::optional<Lease> lease_;
   sqlite3_int64 changes_at_begin_;  // total_changes64 at begin: did this transaction write?
   ShmChangeSignal* signal_;
   std::vector<OrgId> scope_;
   bool exclusive_;
-  // The commit sequence as this transaction read it (under the write lock), once it has:
-  // the transaction's own commit will be number *sequence_read_ + 1.
-  std::optional<std::int64_t> sequence_read_;
+  // This transaction's commit number, once own_number() has chosen it.
+  std::optional<std::int64_t> number_;
+  // The mark the commit_sequence row is raised to by this transaction's commit, or 0.
+  std::int64_t reserve_to_ = 0;
+  // For a read: the highest commit its snapshot is known to include (taken before it began).
+  std::uint64_t published_at_begin_ = 0;
   std::int64_t audit_events_ = 0;  // audit events appended so far
   std::optional<std::pair<OrgId, TenantId>> org_confirmed_;  // by org_in_tenant
 };
