@@ -372,9 +372,10 @@ class BareInserts {
  public:
   // `indexes`: the membership table's three secondary indexes too. `checkpoint_pages`: 0 for
   // SQLite's default interval (1000 pages), else that interval (orgkit's own setting).
-  // `same_pages`: each transaction also appends a row to an (org_id, id) table, so that it
-  // dirties the pages add_member does (a membership with its indexes, an audit event) and
-  // nothing else. (orgkit's commit numbers write no page: they are reserved in blocks.)
+  // `same_pages`: the role index partial as orgkit's, and each transaction also appends a row
+  // to an (org_id, id) table, so that it dirties the pages add_member does (a membership with
+  // its indexes, an audit event) and nothing else. (orgkit's commit numbers write no page:
+  // they are reserved in blocks.)
   BareInserts(const std::string& path, const char* table, bool indexes, int checkpoint_pages,
               bool same_pages = false)
       : table_(table) {
@@ -389,7 +390,10 @@ class BareInserts {
          "department TEXT NOT NULL, PRIMARY KEY (org_id, user_id)) WITHOUT ROWID");
     if (indexes) {
       exec("CREATE INDEX " + table_ + "_by_user ON " + table_ + " (tenant, user_id)");
-      exec("CREATE INDEX " + table_ + "_by_role ON " + table_ + " (org_id, role, user_id)");
+      // With the same pages as orgkit's, the role index as orgkit keeps it: owners and custom
+      // roles only (src/sqlite/role_index.hpp), which a new member is not.
+      exec("CREATE INDEX " + table_ + "_by_role ON " + table_ + " (org_id, role, user_id)" +
+           (same_pages ? " WHERE role NOT IN ('admin', 'member', 'viewer')" : ""));
       exec("CREATE INDEX " + table_ + "_by_email ON " + table_ + " (org_id, email_key)");
     }
     if (same_pages) {
@@ -500,7 +504,7 @@ void writes(const Options& o, const World& w) {
             median(remove_r), 3.0);
   ratio_row("add_member", median(add), "us", "bare INSERT, same 3 indexes", median(base_indexed),
             median(add_ri), 3.0);
-  ratio_row("add_member", median(add), "us", "bare, same pages (+log row)", median(base_pages),
+  ratio_row("add_member", median(add), "us", "bare, same pages (4: +log row)", median(base_pages),
             median(add_rp), 3.0);
 }
 

@@ -552,6 +552,16 @@ class ORGKIT_EXPORT Storage {
   /// of a cold check then reads the membership alone. The default ignores the hint.
   virtual void note_policy_roles(const std::vector<std::string>& names) { (void)names; }
 
+  /// Told once, right after note_policy_roles, which of those roles is the owner role (added
+  /// in 0.6). Inside write transactions only three role queries must stay bounded by the
+  /// number of holders rather than the organization's size (R4): count_memberships of the
+  /// owner role, and count_role_holders and reassign_role of a custom role (never a policy
+  /// role). So a backend may index the memberships of the owner role and of custom roles
+  /// alone, and spare every other membership write that index; listing or counting the
+  /// holders of another policy role may then read the organization's memberships. The
+  /// default ignores the hint.
+  virtual void note_owner_role(const std::string& name) { (void)name; }
+
   /// The backend's change signal, if it has one (see ChangeSignal); it lives as long as the
   /// storage. Without one (the default), every check reads the store.
   [[nodiscard]] virtual const ChangeSignal* change_signal() const noexcept { return nullptr; }

@@ -213,6 +213,7 @@ class StorageWrapper : public Storage {
   void note_policy_roles(const std::vector<std::string>& names) override {
     target_->note_policy_roles(names);
   }
+  void note_owner_role(const std::string& name) override { target_->note_owner_role(name); }
   const ChangeSignal* change_signal() const noexcept override { return target_->change_signal(); }
 
  private:

@@ -45,6 +45,7 @@ Core::Core(std::unique_ptr<Storage> storage_in, ServiceOptions options)
   std::vector<std::string> role_names;
   for (const auto& role : policy.roles()) role_names.push_back(role.name);
   storage->note_policy_roles(role_names);
+  storage->note_owner_role(policy.owner_role().name);
   if (notifier) sinks.push_back(notifier);
   for (auto& sink : options.sinks) sinks.push_back(std::move(sink));
 }

@@ -79,7 +79,9 @@ Result<void> SqliteTransaction::delete_custom_role(OrgId org, std::string_view n
 Result<std::int64_t> SqliteTransaction::reassign_role(OrgId org, std::string_view from,
                                                       std::string_view to) {
   return guarded("reassign role", [&]() -> Result<std::int64_t> {
-    auto& m = stmt("UPDATE memberships SET role = ?1 WHERE org_id = ?2 AND role = ?3");
+    const std::string* by_index = indexed(from, &RoleIndex::reassign_sql);
+    auto& m = by_index ? stmt(by_index->c_str())
+                       : stmt("UPDATE memberships SET role = ?1 WHERE org_id = ?2 AND role = ?3");
     m.bind(1, std::string(to));
     m.bind(2, org.value());
     m.bind(3, std::string(from));
@@ -104,7 +106,8 @@ Result<std::int64_t> SqliteTransaction::reassign_role(OrgId org, std::string_vie
 
 Result<std::int64_t> SqliteTransaction::count_role_holders(OrgId org, std::string_view role) {
   return guarded("count role holders", [&]() -> Result<std::int64_t> {
-    auto& s = stmt(
+    const std::string* by_index = indexed(role, &RoleIndex::holders_sql);
+    auto& s = by_index ? stmt(by_index->c_str()) : stmt(
         "SELECT (SELECT count(*) FROM memberships WHERE org_id = ?1 AND role = ?2) + "
         "(SELECT count(*) FROM api_keys WHERE org_id = ?1 AND role = ?2 "
         "AND revoked_at IS NULL) + "

@@ -1,12 +1,16 @@
 // The bundled SQLite storage: open_sqlite(), the pool, and the permission check's read.
 #include <algorithm>
+#include <atomic>
+#include <list>
 #include <memory>
+#include <mutex>
 
 #include <SQLiteCpp/Transaction.h>
 
 #include <orgkit/sqlite.hpp>
 
 #include "sqlite/connection.hpp"
+#include "sqlite/role_index.hpp"
 #include "sqlite/transaction.hpp"
 
 namespace orgkit {
@@ -50,6 +54,33 @@ class SqliteStorage final : public Storage {
 
   void note_policy_roles(const std::vector<std::string>& names) override {
     policy_roles_ = names;
+  }
+
+  // Rebuilds memberships_by_role, once, if the file has it for another policy (or in full,
+  // as schema v1 made it): role_index.hpp. On any failure the queries keep reading without
+  // it, which gives the same answers.
+  void note_owner_role(const std::string& owner) override {
+    RoleIndex wanted = RoleIndex::for_policy(policy_roles_, owner);
+    try {
+      auto lease = pool_.acquire();
+      SQLite::Transaction lock(lease->db, SQLite::TransactionBehavior::IMMEDIATE);
+      SQLite::Statement current(lease->db,
+                                "SELECT sql FROM sqlite_master WHERE type = 'index' AND "
+                                "name = 'memberships_by_role'");
+      const bool same = current.executeStep() && current.getColumn(0).getString() == wanted.create_sql;
+      current.reset();
+      if (!same) {
+        lease->reset_all();
+        lease->db.exec("DROP INDEX IF EXISTS memberships_by_role");
+        lease->db.exec(wanted.create_sql);
+      }
+      lock.commit();
+    } catch (const std::exception&) {
+      return;  // the queries go on without the index's texts
+    }
+    std::lock_guard<std::mutex> guard(role_index_mutex_);
+    role_indexes_.push_back(std::move(wanted));
+    role_index_.store(&role_indexes_.back(), std::memory_order_release);
   }
 
   Result<bool> member_access(const TenantId& tenant, OrgId org, const UserId& user,
@@ -107,18 +138,27 @@ class SqliteStorage final : public Storage {
         const int rc = sqlite3_exec(lease->db.getHandle(), sql, nullptr, nullptr, nullptr);
         sqlite3_busy_timeout(lease->db.getHandle(), busy_timeout_ms_);
         if (rc != SQLITE_OK) throw SQLite::Exception(lease->db.getHandle(), rc);
-        return std::unique_ptr<StorageTransaction>(
-            new SqliteTransaction(std::move(lease), signal_.get(), scope, exclusive));
+        return std::unique_ptr<StorageTransaction>(new SqliteTransaction(
+            std::move(lease), signal_.get(), scope, exclusive, role_index()));
       }
       lease->statement(sql).exec();  // prepared once per connection
-      return std::unique_ptr<StorageTransaction>(
-          new SqliteTransaction(std::move(lease), signal_.get(), scope, exclusive));
+      return std::unique_ptr<StorageTransaction>(new SqliteTransaction(
+          std::move(lease), signal_.get(), scope, exclusive, role_index()));
     });
+  }
+
+  const RoleIndex* role_index() const noexcept {
+    return role_index_.load(std::memory_order_acquire);
   }
 
   Pool pool_;
   int busy_timeout_ms_;
   std::vector<std::string> policy_roles_;  // never an organization's custom role
+  // Every RoleIndex noted, kept for the storage's life (connections cache statements by the
+  // address of their text); the last one is current.
+  std::mutex role_index_mutex_;
+  std::list<RoleIndex> role_indexes_;
+  std::atomic<const RoleIndex*> role_index_{nullptr};
   std::unique_ptr<ShmChangeSignal> signal_;  // null: no cache (the file could not be mapped)
 };
 

@@ -19,7 +19,7 @@ SqliteTransaction::~SqliteTransaction() {
 }
 
 SqliteTransaction::SqliteTransaction(Lease lease, ShmChangeSignal* signal, std::vector<OrgId> scope,
-                                     bool exclusive)
+                                     bool exclusive, const RoleIndex* roles)
     : lease_(std::move(lease)),
       changes_at_begin_(sqlite3_total_changes64((*lease_)->db.getHandle())),
       signal_(signal),
@@ -27,7 +27,8 @@ SqliteTransaction::SqliteTransaction(Lease lease, ShmChangeSignal* signal, std::
       exclusive_(exclusive),
       // BEGIN (deferred) has not read yet: the snapshot its first read takes includes at
       // least every commit published by now.
-      published_at_begin_(signal != nullptr ? signal->published() : 0) {}
+      published_at_begin_(signal != nullptr ? signal->published() : 0),
+      roles_(roles) {}
 
 std::int64_t SqliteTransaction::own_number() {
   if (number_) return *number_;
@@ -316,11 +317,13 @@ Result<void> SqliteTransaction::delete_membership(OrgId org, const UserId& user)
 Result<std::vector<Membership>> SqliteTransaction::list_memberships(
     OrgId org, const std::optional<std::string>& role, const std::string& after_user, int limit) {
   return guarded("list members", [&]() -> Result<std::vector<Membership>> {
-    auto& s = role ? stmt(
+    const std::string* by_index = role ? indexed(*role, &RoleIndex::list_sql) : nullptr;
+    auto& s = by_index ? stmt(by_index->c_str())
+              : role   ? stmt(
                          "SELECT org_id, user_id, email, display_name, role, joined_at, department "
                          "FROM memberships WHERE org_id = ?1 AND role = ?4 AND user_id > ?2 "
                          "ORDER BY user_id LIMIT ?3")
-                   : stmt(
+                       : stmt(
                          "SELECT org_id, user_id, email, display_name, role, joined_at, department "
                          "FROM memberships WHERE org_id = ?1 AND user_id > ?2 "
                          "ORDER BY user_id LIMIT ?3");
@@ -337,8 +340,10 @@ Result<std::vector<Membership>> SqliteTransaction::list_memberships(
 Result<std::int64_t> SqliteTransaction::count_memberships(OrgId org,
                                                           const std::optional<std::string>& role) {
   return guarded("count members", [&]() -> Result<std::int64_t> {
-    auto& s = role ? stmt("SELECT count(*) FROM memberships WHERE org_id = ? AND role = ?")
-                   : stmt("SELECT count(*) FROM memberships WHERE org_id = ?");
+    const std::string* by_index = role ? indexed(*role, &RoleIndex::count_sql) : nullptr;
+    auto& s = by_index ? stmt(by_index->c_str())
+              : role   ? stmt("SELECT count(*) FROM memberships WHERE org_id = ?1 AND role = ?2")
+                       : stmt("SELECT count(*) FROM memberships WHERE org_id = ?1");
     s.bind(1, org.value());
     if (role) s.bind(2, *role);
     (void)s.executeStep();

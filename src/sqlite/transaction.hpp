@@ -11,6 +11,7 @@
 
 #include "sqlite/change_signal.hpp"
 #include "sqlite/connection.hpp"
+#include "sqlite/role_index.hpp"
 
 namespace orgkit::sqlite {
 
@@ -18,8 +19,9 @@ class SqliteTransaction final : public StorageTransaction {
  public:
   /// `signal` (may be null) is told about the commit of a transaction that wrote, for the
   /// organizations of `scope` (all of them when empty); `exclusive`: begun IMMEDIATE.
+  /// `roles` (may be null): the role index the storage keeps (role_index.hpp).
   SqliteTransaction(Lease lease, ShmChangeSignal* signal = nullptr, std::vector<OrgId> scope = {},
-                    bool exclusive = false);
+                    bool exclusive = false, const RoleIndex* roles = nullptr);
   ~SqliteTransaction() override;
   Result<CommitToken> commit() override;
   Result<OrgId> insert_organization(const Organization& org) override;
@@ -147,6 +149,11 @@ class SqliteTransaction final : public StorageTransaction {
   std::uint64_t published_at_begin_ = 0;
   std::int64_t audit_events_ = 0;  // audit events appended so far
   std::optional<std::pair<OrgId, TenantId>> org_confirmed_;  // by org_in_tenant
+  const RoleIndex* roles_;
+  // The role index's query for `role`, or null when `role` is not in the index.
+  const std::string* indexed(std::string_view role, std::string RoleIndex::*query) const {
+    return roles_ != nullptr && roles_->indexes(role) ? &(roles_->*query) : nullptr;
+  }
 };
 
 }  // namespace orgkit::sqlite
