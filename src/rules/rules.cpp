@@ -42,11 +42,19 @@ InvitationState effective_state(const Invitation& inv, Timestamp now) {
 
 std::string format_time(Timestamp t) {
   const std::time_t secs = static_cast<std::time_t>(to_unix_ms(t) / 1000);
+  // The text shows minutes: a thread remembers the last minute it wrote (a CSV import gives
+  // every row the same expiry).
+  thread_local std::time_t last_minute = -1;
+  thread_local std::string last_text;
+  const std::time_t minute = secs >= 0 ? secs / 60 : (secs - 59) / 60;
+  if (minute == last_minute) return last_text;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
+  last_text = buf;
+  last_minute = minute;
+  return last_text;
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "service/core.hpp"
+#include "service/unit_of_work.hpp"
 #include "rules/rules.hpp"
 #include "validate.hpp"
 
@@ -188,7 +189,10 @@ Result<void> audit(Core& s, StorageTransaction& tx, const Actor& actor, OrgId or
   e.target = std::move(target);
   e.changes = std::move(changes);
   e.at = s.clock->now();
-  ORGKIT_TRY(id, tx.append_audit_event(e));
+  // Inside a unit of work (always, but for tests of single steps) the event is kept for
+  // after-commit delivery: moved there, not copied.
+  auto* work = dynamic_cast<Work*>(&tx);
+  ORGKIT_TRY(id, work != nullptr ? work->record(std::move(e)) : tx.append_audit_event(e));
   (void)id;
   return {};
 }

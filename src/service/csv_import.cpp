@@ -124,6 +124,9 @@ Result<Committed<CsvImportResult>> import_invitations_csv(Core& c, const Actor& 
         // An address repeated in the file refreshes its own invitation: only the last message (the
         // one with the live token) is sent.
         std::unordered_map<std::int64_t, std::size_t> outbox_slot;
+        outbox_slot.reserve(rows);
+        outbox.reserve(rows);
+        w.changes().reserve(rows);
         for (std::size_t r = 1; r < records.size(); ++r) {
           const csv::Record& rec = records[r];
           CsvRowResult row;

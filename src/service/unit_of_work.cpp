@@ -19,6 +19,15 @@ Result<AuditEventId> Work::append_audit_event(const AuditEvent& event) {
   return id;
 }
 
+Result<AuditEventId> Work::record(AuditEvent&& event) {
+  auto id = StorageTransactionWrapper::append_audit_event(event);
+  if (id) {
+    event.id = *id;
+    changes_.push_back(Change{std::move(event), std::nullopt});
+  }
+  return id;
+}
+
 std::size_t Work::attach_message(OutgoingMessage message) {
   // A message always follows the audit event of its change; there is one.
   changes_.back().message = std::move(message);

@@ -33,6 +33,8 @@ class Work final : public StorageTransactionWrapper {
       : StorageTransactionWrapper(std::move(tx)) {}
 
   Result<AuditEventId> append_audit_event(const AuditEvent& event) override;
+  /// append_audit_event for an event the caller gives up: kept without a copy.
+  Result<AuditEventId> record(AuditEvent&& event);
 
   /// Attaches `message` to the change audited last; returns that change's index, by which
   /// Delivery reports what the notifier said.
