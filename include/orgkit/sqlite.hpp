@@ -14,6 +14,11 @@
 // instead of failing half-way. Several processes may open the same file (on one host: WAL
 // needs shared memory). Never open the file with anything but SQLite while it is in use.
 //
+// Next to the file, "<file>-orgkit-shm" (64 KiB, mapped by every orgkit process on the file)
+// carries the change signal of cached checks and the commit numbers; do not delete it while
+// processes use the file. The database reserves commit numbers ahead, so they never repeat,
+// even when that file is lost between runs.
+//
 // Example:
 //   orgkit::SqliteOptions options;
 //   options.path = "orgkit.db";
@@ -45,6 +50,14 @@ struct SqliteOptions {
   /// last one, so a longer interval writes less per commit; the log file grows to about this
   /// size (16 MiB by default) and is reused from its start after each checkpoint.
   int checkpoint_pages = 4000;
+  /// How much of the file, in MiB, SQLite may read through a memory map instead of read calls
+  /// (SQLite's mmap_size; 0-1048576, 0 = off, the default). For a file much larger than the
+  /// page cache, reads that miss the cache then cost no system call and no copy: cold checks
+  /// at 10,000,000 memberships took 7.2 µs with the file mapped, 12.3 µs without (README,
+  /// Performance). Mapped pages count in the process's RSS, and an I/O error while reading
+  /// one is a signal (SIGBUS), not an error code: leave it off on storage that can fail
+  /// underneath a running process (network file systems).
+  int mmap_mib = 0;
 };
 
 /// The schema version this build creates and understands.

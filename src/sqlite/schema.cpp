@@ -352,6 +352,11 @@ void configure_connection(SQLite::Database& db, const SqliteOptions& options, bo
     // pages to the WAL and writes them again and again.
     db.exec(fmt::format("PRAGMA cache_size = -{}", options.cache_kib));
     db.exec(fmt::format("PRAGMA wal_autocheckpoint = {}", options.checkpoint_pages));
+    if (options.mmap_mib > 0) {  // returns a row: the size SQLite will use
+      SQLite::Statement mmap(db, fmt::format("PRAGMA mmap_size = {}",
+                                             std::int64_t{options.mmap_mib} * 1024 * 1024));
+      (void)mmap.executeStep();
+    }
   }
 }
 

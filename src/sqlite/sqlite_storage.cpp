@@ -178,6 +178,9 @@ Result<std::unique_ptr<Storage>> open_sqlite(const SqliteOptions& options) {
   if (options.checkpoint_pages < 100 || options.checkpoint_pages > 1000000) {
     return fail(Error::invalid("checkpoint_pages", "must be 100-1000000"));
   }
+  if (options.mmap_mib < 0 || options.mmap_mib > 1024 * 1024) {
+    return fail(Error::invalid("mmap_mib", "must be 0-1048576"));
+  }
   if (options.busy_timeout_ms < 0) {
     return fail(Error::invalid("busy_timeout_ms", "must not be negative"));
   }
