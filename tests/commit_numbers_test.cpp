@@ -148,6 +148,32 @@ TEST_CASE("commit numbers: a shared file behind the row counts on from the row",
   CHECK(static_cast<std::int64_t>(write_one(*store).token.sequence()) > raised);
 }
 
+TEST_CASE("commit numbers: a database behind its shared file reserves again", "[U1][sqlite]") {
+  // A database restored from an older copy (here: its row set back) under a shared file that
+  // numbered past it: numbers go on from the file, and the row is raised past them again, so
+  // that losing the file afterwards cannot bring old numbers back.
+  TempFile f("orgkit-numbers-restored");
+  CommitToken before;
+  {
+    auto store = open_store(f.path());
+    for (int i = 0; i < 3; ++i) before = write_one(*store).token;
+  }
+  {
+    SQLite::Database db(f.path(), SQLite::OPEN_READWRITE);
+    db.exec("UPDATE commit_sequence SET sequence = 0");
+  }
+  CommitToken after;
+  {
+    auto store = open_store(f.path());
+    after = write_one(*store).token;
+    CHECK(after > before);
+    CHECK(row_mark(f.path()) >= static_cast<std::int64_t>(after.sequence()));
+  }
+  REQUIRE(std::filesystem::remove(f.path() + "-orgkit-shm"));
+  auto store = open_store(f.path());
+  CHECK(write_one(*store).token > after);
+}
+
 TEST_CASE("commit numbers: a process without the shared file never repeats a number",
           "[U1][sqlite]") {
   // One store cannot map the shared file (a directory stands in its place when it opens), so

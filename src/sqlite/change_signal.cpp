@@ -110,9 +110,15 @@ void ShmChangeSignal::publish(std::uint64_t sequence) noexcept {
 void ShmChangeSignal::seed(std::uint64_t mark) noexcept {
   // Under the write lock, so no writer is between taking a number and committing it. A file
   // whose reserved mark is below the row's has missed another copy's reservations: it counts
-  // from the row again, like a new one. (A row below the file's mark is a database restored
-  // from an older copy: the numbers already handed out stay behind it.)
-  if (shared_->seeded.load(std::memory_order_acquire) != 0 && mark <= reserved()) return;
+  // from the row again, like a new one. A row below the file's mark is a database restored
+  // from an older copy (or a new one under an old file): numbering goes on from the file, so
+  // that running readers never see numbers go back, but the file forgets its reservation,
+  // so that the next commit reserves again in the row (every committed number stays at most
+  // the row's mark, which is what keeps numbers unique once this file is gone).
+  if (shared_->seeded.load(std::memory_order_acquire) != 0 && mark <= reserved()) {
+    if (mark < reserved()) shared_->reserved.store(mark, std::memory_order_release);
+    return;
+  }
   if (issued() < mark) shared_->issued.store(mark, std::memory_order_release);
   shared_->reserved.store(mark, std::memory_order_release);
   publish(mark);
