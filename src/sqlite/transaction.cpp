@@ -30,26 +30,27 @@ SqliteTransaction::SqliteTransaction(Lease lease, ShmChangeSignal* signal, std::
       published_at_begin_(signal != nullptr ? signal->published() : 0),
       roles_(roles) {}
 
+std::int64_t SqliteTransaction::sequence_row() {
+  auto& s = stmt("SELECT sequence FROM commit_sequence");
+  if (!s.executeStep()) throw SQLite::Exception("the commit sequence is missing", SQLITE_CORRUPT);
+  const std::int64_t mark = s.getColumn(0).getInt64();
+  (void)s.tryReset();
+  return mark;
+}
+
 std::int64_t SqliteTransaction::own_number() {
   if (number_) return *number_;
-  auto read_row = [&] {
-    auto& s = stmt("SELECT sequence FROM commit_sequence");
-    if (!s.executeStep()) throw SQLite::Exception("the commit sequence is missing", SQLITE_CORRUPT);
-    const std::int64_t mark = s.getColumn(0).getInt64();
-    (void)s.tryReset();
-    return mark;
-  };
   std::int64_t n = 0;
   if (signal_ != nullptr) {
     n = static_cast<std::int64_t>(signal_->issued()) + 1;
     if (static_cast<std::uint64_t>(n) > signal_->reserved()) {
       // Past the reserved block: reserve the next one. A row above the number means another
       // process numbered without this file (or the file is stale): count on from the row.
-      n = std::max(n, read_row() + 1);
+      n = std::max(n, sequence_row() + 1);
       reserve_to_ = n + static_cast<std::int64_t>(ShmChangeSignal::sequence_block) - 1;
     }
   } else {
-    n = read_row() + 1;
+    n = sequence_row() + 1;
     reserve_to_ = n;
   }
   number_ = n;
@@ -80,9 +81,7 @@ Result<CommitToken> SqliteTransaction::commit() {
       // before its snapshot began.
       sequence = exclusive_ ? signal_->issued() : published_at_begin_;
     } else {
-      auto& s = stmt("SELECT sequence FROM commit_sequence");
-      if (!s.executeStep()) throw SQLite::Exception("the commit sequence is missing", SQLITE_CORRUPT);
-      sequence = static_cast<std::uint64_t>(s.getColumn(0).getInt64());
+      sequence = static_cast<std::uint64_t>(sequence_row());
     }
     (*lease_)->reset_all();
     // Cached checks of the organizations written stop trusting themselves before the change

@@ -136,6 +136,8 @@ class SqliteTransaction final : public StorageTransaction {
   // one in the change signal's file, or without one the row's number plus one. Notes in
   // `reserve_to_` whether the commit must raise the commit_sequence row (change_signal.hpp).
   std::int64_t own_number();
+  // The commit_sequence row: the reserved mark, or without a change signal the last number.
+  std::int64_t sequence_row();
   std::optional<Lease> lease_;
   sqlite3_int64 changes_at_begin_;  // total_changes64 at begin: did this transaction write?
   ShmChangeSignal* signal_;
