@@ -138,17 +138,15 @@ struct Options {
 // not be the ratio of the medians).
 void ratio_row(const char* what, double value, const char* unit, const char* baseline_name,
                double baseline, double ratio, double goal) {
-  std::printf("%-34s %10.1f %-5s %-34s %10.1f %-5s %7.2fx  goal <= %.1fx  %s\n", what, value,
-              unit, baseline_name, baseline, unit, ratio, goal,
-              ratio <= goal ? "met" : "NOT met");
+  std::printf("%-34s %10.1f %-5s %-34s %10.1f %-5s %7.2fx  goal <= %.1fx  %s\n", what, value, unit,
+              baseline_name, baseline, unit, ratio, goal, ratio <= goal ? "met" : "NOT met");
 }
 
 void row(const char* what, double value, const char* unit, const char* baseline_name,
          double baseline, double goal) {
   const double ratio = value / baseline;
-  std::printf("%-34s %10.1f %-5s %-34s %10.1f %-5s %7.2fx  goal <= %.1fx  %s\n", what, value,
-              unit, baseline_name, baseline, unit, ratio, goal,
-              ratio <= goal ? "met" : "NOT met");
+  std::printf("%-34s %10.1f %-5s %-34s %10.1f %-5s %7.2fx  goal <= %.1fx  %s\n", what, value, unit,
+              baseline_name, baseline, unit, ratio, goal, ratio <= goal ? "met" : "NOT met");
 }
 
 void info(const char* what, double value, const char* unit) {
@@ -200,8 +198,10 @@ World populate(const std::string& path, std::int64_t n, std::int64_t users) {
     const OrgId id = must(tx->insert_organization(org), "insert_organization");
     w.orgs.push_back(id);
     for (std::int64_t j = 0; j < w.per_org && written < n; ++j, ++written) {
-      const char* role = j == 0 ? "owner" : j % 100 == 1 ? "admin" : j % 10 == 2 ? "viewer"
-                                                                              : "member";
+      const char* role = j == 0         ? "owner"
+                         : j % 100 == 1 ? "admin"
+                         : j % 10 == 2  ? "viewer"
+                                        : "member";
       const std::string user = member_id(w.user_of(o, j));
       orgkit::Membership m{id, UserId(user), user + "@example.com", "", role, now, {}};
       must(tx->insert_membership(org.tenant, m), "insert_membership");
@@ -213,7 +213,8 @@ World populate(const std::string& path, std::int64_t n, std::int64_t users) {
   w.org = w.orgs.front();
   const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
   std::error_code ec;
-  const auto bytes = std::filesystem::file_size(path, ec) + std::filesystem::file_size(path + "-wal", ec);
+  const auto bytes =
+      std::filesystem::file_size(path, ec) + std::filesystem::file_size(path + "-wal", ec);
   std::printf("population: %" PRId64 " memberships of %" PRId64 " users in %" PRId64
               " organizations in %.1f s; %.0f bytes on disk per membership\n",
               n, users, orgs, secs, static_cast<double>(bytes) / static_cast<double>(n));
@@ -235,7 +236,8 @@ std::unique_ptr<Service> open_service(const World& w, std::size_t cache) {
 
 struct PairHash {
   std::size_t operator()(const std::pair<std::int64_t, std::string>& k) const noexcept {
-    return std::hash<std::string>{}(k.second) ^ (static_cast<std::size_t>(k.first) * 0x9e3779b97f4a7c15ULL);
+    return std::hash<std::string>{}(k.second) ^
+           (static_cast<std::size_t>(k.first) * 0x9e3779b97f4a7c15ULL);
   }
 };
 
@@ -260,9 +262,10 @@ CheckFigures checks(const Options& o, const World& w, bool reference = false) {
     std::vector<std::int64_t> picked;
     std::unordered_map<std::int64_t, bool> seen;
     while (static_cast<std::int64_t>(picked.size()) < working) {
-      const auto m = working == population
-                         ? static_cast<std::int64_t>(picked.size())
-                         : static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(population));
+      const auto m =
+          working == population
+              ? static_cast<std::int64_t>(picked.size())
+              : static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(population));
       if (seen.emplace(m, true).second) picked.push_back(m);
     }
     for (const auto m : picked) {
@@ -281,7 +284,8 @@ CheckFigures checks(const Options& o, const World& w, bool reference = false) {
   // Baseline: a string-keyed hash map of the same (organization, user) keys.
   std::unordered_map<std::pair<std::int64_t, std::string>, int, PairHash> map;
   for (std::int64_t i = 0; i < working; ++i) {
-    map.emplace(std::make_pair(org_of(i).value(), actors[static_cast<std::size_t>(i)].id.value()), 1);
+    map.emplace(std::make_pair(org_of(i).value(), actors[static_cast<std::size_t>(i)].id.value()),
+                1);
   }
   volatile int sink = 0;
   const double probe = ns_per_op(o.reps, n, [&](std::int64_t i) {
@@ -320,19 +324,22 @@ CheckFigures checks(const Options& o, const World& w, bool reference = false) {
 
   // Baseline: a bare prepared SELECT of the membership row on the same file.
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(w.path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) die("sqlite3_open");
+  if (sqlite3_open_v2(w.path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+    die("sqlite3_open");
   if (mmap_mib > 0) {
     const std::string pragma = "PRAGMA mmap_size = " + std::to_string(std::int64_t{mmap_mib} << 20);
     sqlite3_exec(db, pragma.c_str(), nullptr, nullptr, nullptr);
   }
   sqlite3_stmt* select = nullptr;
-  sqlite3_prepare_v2(db, "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND tenant = ?",
+  sqlite3_prepare_v2(db,
+                     "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND tenant = ?",
                      -1, &select, nullptr);
   const double bare_select = ns_per_op(o.reps, n / 4, [&](std::int64_t i) {
     const auto k = keys[static_cast<std::size_t>(i)];
     const Actor& a = actors[static_cast<std::size_t>(k)];
     sqlite3_bind_int64(select, 1, org_of(k).value());
-    sqlite3_bind_text(select, 2, a.id.value().data(), static_cast<int>(a.id.value().size()), SQLITE_STATIC);
+    sqlite3_bind_text(select, 2, a.id.value().data(), static_cast<int>(a.id.value().size()),
+                      SQLITE_STATIC);
     sqlite3_bind_text(select, 3, "default", 7, SQLITE_STATIC);
     if (sqlite3_step(select) != SQLITE_ROW) die("bare select found nothing");
     sqlite3_reset(select);
@@ -448,9 +455,11 @@ class BareInserts {
     sqlite3_open(path.c_str(), &db_);
     sqlite3_busy_timeout(db_, 10000);
     exec("PRAGMA synchronous = NORMAL");
-    if (checkpoint_pages > 0) exec("PRAGMA wal_autocheckpoint = " + std::to_string(checkpoint_pages));
+    if (checkpoint_pages > 0)
+      exec("PRAGMA wal_autocheckpoint = " + std::to_string(checkpoint_pages));
     exec("DROP TABLE IF EXISTS " + table_);
-    exec("CREATE TABLE " + table_ + " (org_id INTEGER NOT NULL, user_id TEXT NOT NULL, "
+    exec("CREATE TABLE " + table_ +
+         " (org_id INTEGER NOT NULL, user_id TEXT NOT NULL, "
          "tenant TEXT NOT NULL, email TEXT NOT NULL, display_name TEXT NOT NULL, "
          "role TEXT NOT NULL, joined_at INTEGER NOT NULL, email_key TEXT NOT NULL, "
          "department TEXT NOT NULL, PRIMARY KEY (org_id, user_id)) WITHOUT ROWID");
@@ -464,15 +473,17 @@ class BareInserts {
     }
     if (same_pages) {
       exec("DROP TABLE IF EXISTS " + table_ + "_log");
-      exec("CREATE TABLE " + table_ + "_log (org_id INTEGER NOT NULL, id INTEGER NOT NULL, "
+      exec("CREATE TABLE " + table_ +
+           "_log (org_id INTEGER NOT NULL, id INTEGER NOT NULL, "
            "what TEXT NOT NULL, PRIMARY KEY (org_id, id)) WITHOUT ROWID");
-      const std::string log = "INSERT INTO " + table_ + "_log VALUES (1, ?1, "
+      const std::string log = "INSERT INTO " + table_ +
+                              "_log VALUES (1, ?1, "
                               "'default u-owner member member.added bare-n role member email')";
       sqlite3_prepare_v2(db_, log.c_str(), -1, &log_, nullptr);
     }
     sqlite3_prepare_v2(db_, "BEGIN IMMEDIATE", -1, &begin_, nullptr);
-    const std::string insert = "INSERT INTO " + table_ +
-                               " VALUES (1, ?1, 'default', ?2, '', 'member', 0, ?2, '')";
+    const std::string insert =
+        "INSERT INTO " + table_ + " VALUES (1, ?1, 'default', ?2, '', 'member', 0, ?2, '')";
     sqlite3_prepare_v2(db_, insert.c_str(), -1, &insert_, nullptr);
     sqlite3_prepare_v2(db_, "COMMIT", -1, &commit_, nullptr);
   }
@@ -542,7 +553,8 @@ void writes(const Options& o, const World& w) {
     };
     add.push_back(timed([&](int i) {
       const std::string id = prefix + std::to_string(i);
-      must(kit->add_member(owner, w.org, {UserId(id), id + "@example.com", "", "member"}), "add_member");
+      must(kit->add_member(owner, w.org, {UserId(id), id + "@example.com", "", "member"}),
+           "add_member");
     }));
     base.push_back(bare.run(block));
     base_indexed.push_back(bare_indexed.run(block));
@@ -551,7 +563,8 @@ void writes(const Options& o, const World& w) {
     add_ri.push_back(add.back() / base_indexed.back());
     add_rp.push_back(add.back() / base_pages.back());
     change.push_back(timed([&](int i) {
-      must(kit->change_member_role(owner, w.org, UserId(prefix + std::to_string(i)), "viewer"), "change_member_role");
+      must(kit->change_member_role(owner, w.org, UserId(prefix + std::to_string(i)), "viewer"),
+           "change_member_role");
     }));
     base.push_back(bare.run(block));
     change_r.push_back(change.back() / base.back());
@@ -562,8 +575,8 @@ void writes(const Options& o, const World& w) {
     remove_r.push_back(remove.back() / base.back());
   }
   std::printf("\n");
-  ratio_row("add_member", median(add), "us", "bare INSERT transaction", median(base),
-            median(add_r), 3.0);
+  ratio_row("add_member", median(add), "us", "bare INSERT transaction", median(base), median(add_r),
+            3.0);
   ratio_row("change_member_role", median(change), "us", "bare INSERT transaction", median(base),
             median(change_r), 3.0);
   ratio_row("remove_member", median(remove), "us", "bare INSERT transaction", median(base),
@@ -579,14 +592,16 @@ void writes(const Options& o, const World& w) {
 void csv_import(const Options& o) {
   if (o.csv_rows <= 0) return;
   const std::string path = (std::filesystem::temp_directory_path() /
-                            ("orgkit-scale-csv-" + std::to_string(::getpid()) + ".db")).string();
+                            ("orgkit-scale-csv-" + std::to_string(::getpid()) + ".db"))
+                               .string();
   std::string csv = "email,role,department,message\n";
   for (std::int64_t i = 0; i < o.csv_rows; ++i) {
     csv += "invitee" + std::to_string(i) + "@example.com,member,engineering,Welcome\n";
   }
   std::vector<double> orgkit_ms, bare_ms;
   for (int r = 0; r < std::min(o.reps, 3); ++r) {
-    for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"}) std::filesystem::remove(path + suffix);
+    for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"})
+      std::filesystem::remove(path + suffix);
     orgkit::ServiceOptions options;
     options.invitations.max_csv_rows = static_cast<std::size_t>(o.csv_rows);
     auto kit = must(Service::open_sqlite(path, std::move(options)), "open_sqlite");
@@ -602,14 +617,16 @@ void csv_import(const Options& o) {
 
     sqlite3* db = nullptr;
     sqlite3_open(path.c_str(), &db);
-    sqlite3_exec(db, "CREATE TABLE bare_invitations (id INTEGER PRIMARY KEY, org_id INTEGER, "
-                     "email TEXT, email_key TEXT, role TEXT, department TEXT, message TEXT, "
-                     "token_hash BLOB UNIQUE, created_at INTEGER, expires_at INTEGER)",
+    sqlite3_exec(db,
+                 "CREATE TABLE bare_invitations (id INTEGER PRIMARY KEY, org_id INTEGER, "
+                 "email TEXT, email_key TEXT, role TEXT, department TEXT, message TEXT, "
+                 "token_hash BLOB UNIQUE, created_at INTEGER, expires_at INTEGER)",
                  nullptr, nullptr, nullptr);
     sqlite3_stmt* insert = nullptr;
-    sqlite3_prepare_v2(db, "INSERT INTO bare_invitations (org_id, email, email_key, role, "
-                           "department, message, token_hash, created_at, expires_at) "
-                           "VALUES (1, ?1, ?1, 'member', 'engineering', 'Welcome', ?2, 0, 0)",
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO bare_invitations (org_id, email, email_key, role, "
+                       "department, message, token_hash, created_at, expires_at) "
+                       "VALUES (1, ?1, ?1, 'member', 'engineering', 'Welcome', ?2, 0, 0)",
                        -1, &insert, nullptr);
     std::mt19937_64 rng(7);
     t0 = clock_type::now();
@@ -627,7 +644,8 @@ void csv_import(const Options& o) {
     sqlite3_finalize(insert);
     sqlite3_close(db);
   }
-  for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"}) std::filesystem::remove(path + suffix);
+  for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"})
+    std::filesystem::remove(path + suffix);
   std::printf("\n");
   char what[64];
   std::snprintf(what, sizeof what, "CSV import, %" PRId64 " rows", o.csv_rows);
@@ -644,8 +662,9 @@ int writer_main(const std::string& path, OrgId org, int in, int out) {
   char c = 0;
   while (::read(in, &c, 1) == 1) {
     must(kit->change_member_role(owner, org, target.id, c == 'g' ? "admin" : "viewer"), "writer");
-    const std::int64_t at = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                clock_type::now().time_since_epoch()).count();
+    const std::int64_t at =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
+            .count();
     if (::write(out, &at, sizeof at) != sizeof at) return 1;
   }
   return 0;
@@ -694,8 +713,9 @@ void freshness(const Options& o, const World& w, const char* self) {
       ++stale;
       if (stale > 1000000) die("never denied");
     }
-    const std::int64_t denied = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                    clock_type::now().time_since_epoch()).count();
+    const std::int64_t denied =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
+            .count();
     to_deny_us.push_back(static_cast<double>(denied - committed) / 1000.0);
   }
   ::close(to_writer[1]);
@@ -723,27 +743,38 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) die("missing value after " + a);
       return std::atoll(argv[++i]);
     };
-    if (a == "--memberships") o.memberships = next();
-    else if (a == "--users") o.users = next();
-    else if (a == "--reps") o.reps = static_cast<int>(next());
-    else if (a == "--csv-rows") o.csv_rows = next();
-    else if (a == "--rounds") o.rounds = static_cast<int>(next());
-    else if (a == "--keep") o.keep = true;
-    else if (a == "--working") o.working = next();
-    else if (a == "--mmap-mib") o.mmap_mib = static_cast<int>(next());
-    else die("unknown option " + a + " (see the top of bench/scale_benchmark.cpp)");
+    if (a == "--memberships")
+      o.memberships = next();
+    else if (a == "--users")
+      o.users = next();
+    else if (a == "--reps")
+      o.reps = static_cast<int>(next());
+    else if (a == "--csv-rows")
+      o.csv_rows = next();
+    else if (a == "--rounds")
+      o.rounds = static_cast<int>(next());
+    else if (a == "--keep")
+      o.keep = true;
+    else if (a == "--working")
+      o.working = next();
+    else if (a == "--mmap-mib")
+      o.mmap_mib = static_cast<int>(next());
+    else
+      die("unknown option " + a + " (see the top of bench/scale_benchmark.cpp)");
   }
   if (o.memberships < 10 || o.reps < 1 || o.rounds < 1 || o.working < 0 ||
       o.working > o.memberships) {
     die("bad option values");
   }
   std::printf("orgkit_scale_benchmark --memberships %" PRId64 " --users %" PRId64
-              " --reps %d --csv-rows %" PRId64 " --rounds %d --mmap-mib %d (medians of %d "
+              " --reps %d --csv-rows %" PRId64
+              " --rounds %d --mmap-mib %d (medians of %d "
               "repetitions)\n",
               o.memberships, o.users > 0 ? o.users : o.memberships, o.reps, o.csv_rows, o.rounds,
               o.mmap_mib, o.reps);
   const std::string path = (std::filesystem::temp_directory_path() /
-                            ("orgkit-scale-" + std::to_string(::getpid()) + ".db")).string();
+                            ("orgkit-scale-" + std::to_string(::getpid()) + ".db"))
+                               .string();
   if (o.users <= 0 || o.users > o.memberships) o.users = o.memberships;
   mmap_mib = o.mmap_mib;
   const World w = populate(path, o.memberships, o.users);
@@ -764,7 +795,8 @@ int main(int argc, char** argv) {
   csv_import(o);
   freshness(o, w, argv[0]);
   if (!o.keep) {
-    for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"}) std::filesystem::remove(path + suffix);
+    for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"})
+      std::filesystem::remove(path + suffix);
   }
   return 0;
 }
