@@ -12,7 +12,8 @@
 //            --rounds N (1000, cross-process freshness rounds), --keep (leave the file),
 //            --working W (the checks' working set: W distinct memberships drawn from the
 //            whole population; default min(N, 50000)), --mmap-mib M (SqliteOptions::mmap_mib
-//            for orgkit, and mmap_size for the bare SELECT; default 0)
+//            for orgkit, and mmap_size for the bare SELECT; default 0),
+//            --only checks|writes|csv|freshness (one part alone, e.g. under perf)
 //
 // Rows, each with its baseline:
 //   check warm    Service::check answered from the cache, random members  / a string-keyed
@@ -132,6 +133,8 @@ struct Options {
   bool keep = false;
   std::int64_t working = 0;  // 0: min(memberships, 50000)
   int mmap_mib = 0;          // SqliteOptions::mmap_mib, and the same for the bare SELECT
+  std::string only;          // empty: every part
+  bool runs(const char* part) const { return only.empty() || only == part; }
 };
 
 // A figure, its baseline and `ratio` (the median of paired measurements' ratios, which need
@@ -468,7 +471,7 @@ class BareInserts {
       // With the same pages as orgkit's, the role index as orgkit keeps it: owners and custom
       // roles only (src/sqlite/role_index.hpp), which a new member is not.
       exec("CREATE INDEX " + table_ + "_by_role ON " + table_ + " (org_id, role, user_id)" +
-           (same_pages ? " WHERE role NOT IN ('admin', 'member', 'viewer')" : ""));
+           (same_pages ? " WHERE role <> 'admin' AND role <> 'member' AND role <> 'viewer'" : ""));
       exec("CREATE INDEX " + table_ + "_by_email ON " + table_ + " (org_id, email_key)");
     }
     if (same_pages) {
@@ -759,11 +762,15 @@ int main(int argc, char** argv) {
       o.working = next();
     else if (a == "--mmap-mib")
       o.mmap_mib = static_cast<int>(next());
+    else if (a == "--only" && i + 1 < argc)
+      o.only = argv[++i];
     else
       die("unknown option " + a + " (see the top of bench/scale_benchmark.cpp)");
   }
   if (o.memberships < 10 || o.reps < 1 || o.rounds < 1 || o.working < 0 ||
-      o.working > o.memberships) {
+      o.working > o.memberships ||
+      !(o.only.empty() || o.only == "checks" || o.only == "writes" || o.only == "csv" ||
+        o.only == "freshness")) {
     die("bad option values");
   }
   std::printf("orgkit_scale_benchmark --memberships %" PRId64 " --users %" PRId64
@@ -778,22 +785,24 @@ int main(int argc, char** argv) {
   if (o.users <= 0 || o.users > o.memberships) o.users = o.memberships;
   mmap_mib = o.mmap_mib;
   const World w = populate(path, o.memberships, o.users);
-  const CheckFigures large = checks(o, w);
-  if (o.memberships > 10000) {
-    // The scale goal compares with 10,000 members: measured here, in the same run, on a file
-    // of 10,000 members in one organization with the same working set and settings.
-    const std::string ref_path = path + "-ref.db";
-    const World ref = populate(ref_path, 10000, 10000);
-    const CheckFigures small = checks(o, ref, true);
-    for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"}) {
-      std::filesystem::remove(ref_path + suffix);
+  if (o.runs("checks")) {
+    const CheckFigures large = checks(o, w);
+    if (o.memberships > 10000) {
+      // The scale goal compares with 10,000 members: measured here, in the same run, on a file
+      // of 10,000 members in one organization with the same working set and settings.
+      const std::string ref_path = path + "-ref.db";
+      const World ref = populate(ref_path, 10000, 10000);
+      const CheckFigures small = checks(o, ref, true);
+      for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"}) {
+        std::filesystem::remove(ref_path + suffix);
+      }
+      row("check, warm, this file", large.warm, "ns", "the same, 10,000 members", small.warm, 1.5);
+      row("check, cold, this file", large.cold, "ns", "the same, 10,000 members", small.cold, 1.5);
     }
-    row("check, warm, this file", large.warm, "ns", "the same, 10,000 members", small.warm, 1.5);
-    row("check, cold, this file", large.cold, "ns", "the same, 10,000 members", small.cold, 1.5);
   }
-  writes(o, w);
-  csv_import(o);
-  freshness(o, w, argv[0]);
+  if (o.runs("writes")) writes(o, w);
+  if (o.runs("csv")) csv_import(o);
+  if (o.runs("freshness")) freshness(o, w, argv[0]);
   if (!o.keep) {
     for (const char* suffix : {"", "-wal", "-shm", "-orgkit-shm"})
       std::filesystem::remove(path + suffix);

@@ -5,6 +5,8 @@
 // the same rows; these tests pin both the answers and that the bounded queries use the index.
 #include "support/test_support.hpp"
 
+#include <algorithm>
+
 #include <SQLiteCpp/Database.h>
 
 #include "sqlite/role_index.hpp"
@@ -65,8 +67,9 @@ TEST_CASE("role index: owners and custom roles only, and the owner count reads i
   REQUIRE_OK(kit);
   CHECK(index_sql(file.path()) ==
         "CREATE INDEX memberships_by_role ON memberships (org_id, role, user_id) "
-        "WHERE role NOT IN ('admin', 'member', 'viewer')");
-  const auto ix = sqlite::RoleIndex::for_policy(names(PermissionPolicy::standard().roles()), "owner");
+        "WHERE role <> 'admin' AND role <> 'member' AND role <> 'viewer'");
+  const auto ix =
+      sqlite::RoleIndex::for_policy(names(PermissionPolicy::standard().roles()), "owner");
   CHECK_FALSE(ix.indexes("member"));
   CHECK_FALSE(ix.indexes("admin"));
   CHECK(ix.indexes("owner"));
@@ -152,7 +155,8 @@ TEST_CASE("role index: reopened under another policy, it is rebuilt for that pol
   auto kit = Service::open_sqlite(file.path());
   REQUIRE_OK(kit);
   CHECK(index_sql(file.path()).find("'auditor'") == std::string::npos);
-  const auto ix = sqlite::RoleIndex::for_policy(names(PermissionPolicy::standard().roles()), "owner");
+  const auto ix =
+      sqlite::RoleIndex::for_policy(names(PermissionPolicy::standard().roles()), "owner");
   CHECK(uses_role_index(file.path(), ix.holders_sql));
   CHECK(listed(**kit, alice, id, "auditor") == 2);
   REQUIRE_ERROR((*kit)->delete_role(alice, id, "auditor"), ErrorCode::conflict);
@@ -162,10 +166,85 @@ TEST_CASE("role index: a role name with a quote is written as a literal", "[R4][
   // Policy role names are letters, digits, '_' and '-', but the index text must not depend on
   // that: a quote is doubled, never ends the literal.
   const auto ix = sqlite::RoleIndex::for_policy({"owner", "it's"}, "owner");
-  CHECK(ix.create_sql.find("WHERE role NOT IN ('it''s')") != std::string::npos);
+  CHECK(ix.create_sql.find("WHERE role <> 'it''s'") != std::string::npos);
   // A policy of the owner alone indexes every membership.
   const auto all = sqlite::RoleIndex::for_policy({"owner"}, "owner");
   CHECK(all.create_sql ==
         "CREATE INDEX memberships_by_role ON memberships (org_id, role, user_id)");
   CHECK(all.indexes("anything"));
+}
+
+namespace {
+
+// The VDBE opcodes SQLite compiles `sql` to, on the file at `path`.
+std::vector<std::string> opcodes(const std::string& path, const std::string& sql) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  SQLite::Statement explain(db, "EXPLAIN " + sql);
+  std::vector<std::string> out;
+  while (explain.executeStep()) out.push_back(explain.getColumn(1).getString());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("role index: writes of a membership build no temporary table", "[R4][sqlite]") {
+  // An IN list in an index's condition (or a CHECK) is evaluated through a temporary table
+  // built for every row written; the index's condition is comparisons so that the writes of
+  // a membership, which every add, role change and removal makes, open none (OpenEphemeral).
+  if (test::storage_kind() != "file") return;
+  TempFile file("orgkit-role-index-ephemeral");
+  auto kit = Service::open_sqlite(file.path());
+  REQUIRE_OK(kit);
+  for (const std::string& sql :
+       {std::string("INSERT INTO memberships (org_id, user_id, tenant, email, display_name, "
+                    "role, joined_at, email_key, department) "
+                    "VALUES (1, 'u', 'default', 'e', '', 'member', 0, 'e', '')"),
+        std::string("UPDATE memberships SET role = 'viewer' WHERE org_id = 1 AND user_id = 'u'"),
+        std::string("DELETE FROM memberships WHERE org_id = 1 AND user_id = 'u'"),
+        std::string("INSERT INTO invitations (org_id, tenant, kind, email, email_key, role, "
+                    "department, message, state, token_hash, invited_by, created_at, "
+                    "expires_at, invited_by_kind) VALUES (1, 'default', 'email', 'e', 'e', "
+                    "'member', '', '', 'pending', x'00', 'u', 0, 0, 'member')"),
+        std::string("INSERT INTO audit_log (org_id, id, tenant, actor, actor_kind, action, "
+                    "target, at, changes) VALUES (1, 1, 'default', 'u', 'member', 'a', "
+                    "'t', 0, x'')")}) {
+    INFO(sql);
+    const auto ops = opcodes(file.path(), sql);
+    REQUIRE_FALSE(ops.empty());
+    CHECK(std::count(ops.begin(), ops.end(), "OpenEphemeral") == 0);
+  }
+}
+
+TEST_CASE("role index: a file indexed with an IN list is rebuilt with comparisons at open",
+          "[R4][sqlite]") {
+  // Files indexed before this change carry "WHERE role NOT IN (...)"; the next open replaces it,
+  // keeping the answers (the owner count still reads the index).
+  if (test::storage_kind() != "file") return;
+  TempFile file("orgkit-role-index-old");
+  auto alice = Fixture::user("alice");
+  OrgId id;
+  {
+    auto kit = Service::open_sqlite(file.path());
+    REQUIRE_OK(kit);
+    NewOrganization spec;
+    spec.name = "Acme";
+    id = (*kit)->create_organization(alice, spec)->id;
+  }
+  {
+    SQLite::Database db(file.path(), SQLite::OPEN_READWRITE);
+    db.exec("DROP INDEX memberships_by_role");
+    db.exec(
+        "CREATE INDEX memberships_by_role ON memberships (org_id, role, user_id) "
+        "WHERE role NOT IN ('admin', 'member', 'viewer')");
+  }
+  auto kit = Service::open_sqlite(file.path());
+  REQUIRE_OK(kit);
+  CHECK(index_sql(file.path()) ==
+        "CREATE INDEX memberships_by_role ON memberships (org_id, role, user_id) "
+        "WHERE role <> 'admin' AND role <> 'member' AND role <> 'viewer'");
+  const auto ix =
+      sqlite::RoleIndex::for_policy(names(PermissionPolicy::standard().roles()), "owner");
+  CHECK(uses_role_index(file.path(), ix.count_sql));
+  // The last-owner rule still holds, counted through the rebuilt index.
+  REQUIRE_ERROR((*kit)->leave_organization(alice, id), ErrorCode::conflict);
 }

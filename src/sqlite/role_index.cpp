@@ -21,14 +21,14 @@ RoleIndex RoleIndex::for_policy(const std::vector<std::string>& roles, const std
     if (r != owner) ix.unindexed.push_back(r);
   }
   std::sort(ix.unindexed.begin(), ix.unindexed.end());
+  // Comparisons, not "role NOT IN (...)": SQLite evaluates an IN list in an index's condition
+  // by building a temporary table, on every row that an INSERT, UPDATE or DELETE writes: two
+  // of them per role change, a quarter of its time (issue 9, item 5). A partial index is used
+  // by a query whose WHERE clause holds each of these terms, so the queries below repeat them.
   std::string condition;
-  if (!ix.unindexed.empty()) {
-    condition = "role NOT IN (";
-    for (std::size_t i = 0; i < ix.unindexed.size(); ++i) {
-      if (i > 0) condition += ", ";
-      condition += quoted(ix.unindexed[i]);
-    }
-    condition += ")";
+  for (const auto& role : ix.unindexed) {
+    if (!condition.empty()) condition += " AND ";
+    condition += "role <> " + quoted(role);
   }
   const std::string and_condition = condition.empty() ? "" : " AND " + condition;
   ix.create_sql = "CREATE INDEX memberships_by_role ON memberships (org_id, role, user_id)" +

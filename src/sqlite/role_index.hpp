@@ -25,7 +25,7 @@ namespace orgkit::sqlite {
 struct RoleIndex {
   /// The policy roles other than the owner: memberships in these roles are not indexed.
   std::vector<std::string> unindexed;
-  /// CREATE INDEX memberships_by_role ... WHERE role NOT IN (...), as sqlite_master keeps it.
+  /// CREATE INDEX memberships_by_role ... WHERE role <> ... AND ..., as sqlite_master keeps it.
   std::string create_sql;
   // The queries for an indexed role (each text lives as long as the storage: statements are
   // cached by the address of their text).
