@@ -23,6 +23,7 @@
 #include <orgkit/error.hpp>
 
 #include "sqlite/schema.hpp"
+#include "sqlite/wal_vfs.hpp"
 
 namespace orgkit::sqlite {
 
@@ -49,8 +50,15 @@ auto guarded(std::string_view operation, F&& f, std::string_view unique_field = 
 // One connection and its prepared statements, keyed by the address of their SQL literal.
 struct Connection {
   Connection(const SqliteOptions& options, bool in_memory)
-      : db(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
+      : db(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, 0,
+           vfs_for(in_memory)) {
     sqlite::configure_connection(db, options, in_memory);
+  }
+
+  // A file is opened through the gathering VFS (sqlite/wal_vfs.hpp), else SQLite's default.
+  static std::string vfs_for(bool in_memory) {
+    const char* name = in_memory ? nullptr : wal_vfs_name();
+    return name != nullptr ? name : "";
   }
 
   SQLite::Statement& statement(const char* sql) {
@@ -115,7 +123,8 @@ class Pool {
  public:
   // `in_memory`: one connection, whatever options.max_connections says.
   Pool(SqliteOptions options, bool in_memory)
-      : options_(std::move(options)), max_(in_memory ? 1 : options_.max_connections),
+      : options_(std::move(options)),
+        max_(in_memory ? 1 : options_.max_connections),
         in_memory_(in_memory) {
     idle_.reserve(static_cast<std::size_t>(max_));
   }
