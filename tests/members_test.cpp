@@ -55,10 +55,14 @@ TEST_CASE("add a member with a role", "[P4][members]") {
                   ErrorCode::permission_denied);
   }
   SECTION("an existing member cannot be added twice") {
+    const auto before = t.f.actions(t.owner, t.org.id).size();
     auto r = t.f.kit->add_member(t.owner, t.org.id, t.newcomer("member", "viewer"));
     REQUIRE_ERROR(r, ErrorCode::already_exists);
     CHECK(r.error().field == "user_id");
+    CHECK(r.error().message.find("already a member") != std::string::npos);
     CHECK(t.role_of(t.member) == "member");
+    // Refused by the insert itself: the transaction is dropped whole, audit event and all.
+    CHECK(t.f.actions(t.owner, t.org.id).size() == before);
   }
   SECTION("bad input names the field") {
     auto bad_role = t.f.kit->add_member(t.owner, t.org.id, t.newcomer("x", "emperor"));

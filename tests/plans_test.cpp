@@ -71,6 +71,11 @@ TEST_CASE("seat limits on invite, accept and add", "[I7]") {
   REQUIRE_ERROR(f.kit->invite(owner, org->id, to("m5@example.com")), ErrorCode::limit_exceeded);
   REQUIRE_ERROR(f.kit->add_member(owner, org->id, {UserId("m5"), "m5@example.com", "", "member"}),
                 ErrorCode::limit_exceeded);
+  // With no seat left, adding someone who is already a member says so, not "no seat": the
+  // membership is looked up once the seat check refuses.
+  auto again = f.kit->add_member(owner, org->id, {UserId("m1"), "m1@example.com", "", "member"});
+  REQUIRE_ERROR(again, ErrorCode::already_exists);
+  CHECK(again.error().field == "user_id");
   REQUIRE_ERROR(f.kit->set_plan(owner, org->id, "free"), ErrorCode::limit_exceeded);
   REQUIRE_OK(f.kit->set_plan(owner, org->id, "enterprise"));
   REQUIRE_OK(f.kit->accept_invitation(Fixture::user("m4"), inv4->token));

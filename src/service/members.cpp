@@ -67,9 +67,9 @@ Result<Committed<Membership>> add_member(Core& c, const Actor& actor, OrgId org,
     ORGKIT_TRY(role, requested_role(c, *tx, org, "role", member.role));
     ORGKIT_TRY(organization, organization(*tx, actor, org));
     // A plan without invitations takes no new members from its members either (I7, 001); the
-  // host may still provision.
-  if (actor.kind != PrincipalKind::host) ORGKIT_CHECK(invitations_allowed(c, organization));
-  if (organization.personal) {
+    // host may still provision.
+    if (actor.kind != PrincipalKind::host) ORGKIT_CHECK(invitations_allowed(c, organization));
+    if (organization.personal) {
       return fail(Error::conflict("org_id",
                                   "a personal organization has exactly one member and "
                                   "accepts no members"));
@@ -79,15 +79,25 @@ Result<Committed<Membership>> add_member(Core& c, const Actor& actor, OrgId org,
                                                     "above it",
                                                     a.role->name, role->name)));
     }
-    ORGKIT_TRY(existing, tx->find_membership(actor.tenant, org, member.id));
-    if (!existing) ORGKIT_CHECK(ensure_seat(c, *tx, organization, true));
-    if (existing) {
+    auto already_member = [&] {
       return fail(Error::exists("user_id", fmt::format("'{}' is already a member (to change their "
                                                        "email, remove and add them again)",
                                                        member.id.value())));
+    };
+    // "Already a member" is the answer of the insert itself (the storage refuses a second
+    // membership as already_exists, field user_id), so the common path spends no read on it
+    // (issue 9, item 5). Only when there is no seat is the membership looked up, because
+    // "already a member" is then the truer answer.
+    if (auto seat = ensure_seat(c, *tx, organization, true); !seat) {
+      ORGKIT_TRY(existing, tx->find_membership(actor.tenant, org, member.id));
+      if (existing) return already_member();
+      return fail(std::move(seat).error());
     }
     Membership m{org, member.id, email, display_name, role->name, c.clock->now(), {}};
-    ORGKIT_CHECK(tx->insert_membership(actor.tenant, m));
+    if (auto inserted = tx->insert_membership(actor.tenant, m); !inserted) {
+      if (inserted.error().code == ErrorCode::already_exists) return already_member();
+      return fail(std::move(inserted).error());
+    }
     ORGKIT_CHECK(audit(c, *tx, actor, org, "member.added", m.user.value(),
                        {{"role", std::nullopt, m.role}, {"email", std::nullopt, m.email}}));
     return m;
@@ -98,8 +108,8 @@ namespace {
 
 // One role change inside `tx`, with every rule of change_member_role (P4, P5, O7's last
 // owner). Refusals come before any write, so a refused row of a bulk change writes nothing.
-Result<Membership> change_role_step(Core& c, StorageTransaction& tx, const Actor& actor,
-                                    OrgId org, const UserId& user, std::string_view role_name) {
+Result<Membership> change_role_step(Core& c, StorageTransaction& tx, const Actor& actor, OrgId org,
+                                    const UserId& user, std::string_view role_name) {
   ORGKIT_CHECK(validate::host_id("user_id", user.value()));
   ORGKIT_CHECK(validate::role_name("role", role_name));
   ORGKIT_TRY(a, access(c, tx, actor, org, permissions::members_update_role, "change member roles"));
@@ -122,10 +132,9 @@ Result<Membership> change_role_step(Core& c, StorageTransaction& tx, const Actor
   }
   if (target->role == role->name) return std::move(*target);
   if (!c.policy.role_change_allowed(target->role, role->name)) {
-    return fail(
-        Error::denied("role", fmt::format("the policy does not allow changing a role from "
-                                          "'{}' to '{}'; contact support",
-                                          target->role, role->name)));
+    return fail(Error::denied("role", fmt::format("the policy does not allow changing a role from "
+                                                  "'{}' to '{}'; contact support",
+                                                  target->role, role->name)));
   }
   if (role->name != c.policy.owner_role().name) {
     ORGKIT_CHECK(ensure_owner_remains(c, tx, org, *target, "this role change"));
@@ -167,8 +176,12 @@ Result<void> remove_step(Core& c, StorageTransaction& tx, const Actor& actor, Or
 
 constexpr std::size_t max_bulk_rows = 1000;
 
-const UserId& user_of(const MemberRoleChange& row) { return row.user; }
-const UserId& user_of(const UserId& row) { return row; }
+const UserId& user_of(const MemberRoleChange& row) {
+  return row.user;
+}
+const UserId& user_of(const UserId& row) {
+  return row;
+}
 
 // A bulk operation: the rows in order in one unit of work, each with the rules of the single
 // call and seeing the rows before it. A refused row is that row's answer; storage trouble or
@@ -228,16 +241,16 @@ Result<Committed<void>> remove_member(Core& c, const Actor& actor, OrgId org, co
 }
 
 Result<Committed<Membership>> set_member_department(Core& c, const Actor& actor, OrgId org,
-                                                   const UserId& user,
-                                                   std::string_view department) {
+                                                    const UserId& user,
+                                                    std::string_view department) {
   ORGKIT_CHECK(validate_actor(actor));
   ORGKIT_CHECK(validate::host_id("user_id", user.value()));
   ORGKIT_TRY(checked, validate::line("department", department, validate::max_department_chars));
   return c.write<Membership>(actor, scope_of(actor, org), [&](Work& w) -> Result<Membership> {
     // Who may change a member's role may change their department: the same permission and
     // the same rank rule (P4).
-    ORGKIT_TRY(a, access(c, w, actor, org, permissions::members_update_role,
-                         "change member departments"));
+    ORGKIT_TRY(
+        a, access(c, w, actor, org, permissions::members_update_role, "change member departments"));
     ORGKIT_TRY(target, w.find_membership(actor.tenant, org, user));
     if (!target) {
       return fail(Error::not_found("user_id", fmt::format("'{}' is not a member", user.value())));
