@@ -155,3 +155,78 @@ TEST_CASE("bad values from the host fail that invitation and write nothing", "[i
     CHECK(f.notifier->messages().empty());
   }
 }
+
+namespace {
+
+/// Keeps a copy of every invitation message that travels with an event.
+struct MessageSink final : EventSink {
+  Result<void> on_event(const ChangeEvent& e) override {
+    if (e.message != nullptr) messages.push_back(*e.message);
+    return {};
+  }
+  std::vector<OutgoingMessage> messages;
+};
+
+}  // namespace
+
+TEST_CASE("a message is rendered only when a sink would receive it", "[issue9][I1][I4][I6]") {
+  // Rendering costs a tenth of a CSV import; with no notifier and no sink nobody reads it.
+  // Counting calls to the host's callback shows whether a message was rendered.
+  auto calls = std::make_shared<int>(0);
+  auto counting = [calls]() {
+    auto o = with_host_placeholders();
+    o.invitations.placeholder_values = [calls](const Organization&, const Invitation&) {
+      ++*calls;
+      return std::map<std::string, std::string>{{"model_list", "GPT-5"}};
+    };
+    return o;
+  };
+  const Actor owner = Fixture::user("owner");
+  NewOrganization spec;
+  spec.name = "Acme";
+
+  SECTION("no sink at all: invite, CSV import, resend and accept work, nothing is rendered") {
+    auto kit = create(counting());
+    REQUIRE_OK(kit);
+    auto org = (*kit)->create_organization(owner, spec);
+    REQUIRE_OK(org);
+    auto invited = (*kit)->invite(owner, org->id, to("a@company.com"));
+    REQUIRE_OK(invited);
+    CHECK(invited->accept_url.find(invited->token) != std::string::npos);
+    CHECK_FALSE(invited->delivery_error);
+    auto imported = (*kit)->import_invitations_csv(owner, org->id,
+                                                   "email,role\nb@company.com,member\n");
+    REQUIRE_OK(imported);
+    CHECK(imported->invited == 1);
+    auto resent = (*kit)->resend_invitation(owner, org->id, invited->invitation.id);
+    REQUIRE_OK(resent);
+    Actor invitee = Fixture::user("a");
+    invitee.email = "a@company.com";
+    REQUIRE_OK((*kit)->accept_invitation(invitee, resent->token));
+    CHECK(*calls == 0);
+  }
+
+  SECTION("an EventSink alone still gets every message, rendered with the link") {
+    auto o = counting();
+    auto sink = std::make_shared<MessageSink>();
+    o.sinks.push_back(sink);
+    auto kit = create(std::move(o));
+    REQUIRE_OK(kit);
+    auto org = (*kit)->create_organization(owner, spec);
+    REQUIRE_OK(org);
+    auto invited = (*kit)->invite(owner, org->id, to("a@company.com"));
+    REQUIRE_OK(invited);
+    auto imported = (*kit)->import_invitations_csv(owner, org->id,
+                                                   "email,role\nb@company.com,member\n");
+    REQUIRE_OK(imported);
+    auto resent = (*kit)->resend_invitation(owner, org->id, invited->invitation.id);
+    REQUIRE_OK(resent);
+    REQUIRE(sink->messages.size() == 3);
+    CHECK(sink->messages[0].accept_url == invited->accept_url);
+    CHECK(sink->messages[0].subject == "Join Acme: GPT-5");
+    CHECK(sink->messages[1].to == "b@company.com");
+    CHECK(sink->messages[2].accept_url == resent->accept_url);
+    CHECK(sink->messages[2].invitation == invited->invitation.id);
+    CHECK(*calls == 3);
+  }
+}

@@ -93,7 +93,8 @@ struct InvitationSettings {
   /// not empty. A declared name it leaves out renders empty; a name it returns that is not
   /// declared, a value over 1,000 characters or an exception fails that invitation with
   /// invalid_argument (field "invitations.placeholder_values"). Values are put in the
-  /// subject as one line.
+  /// subject as one line. A Service with neither a notifier nor an EventSink renders no
+  /// message, so it never calls this.
   std::function<std::map<std::string, std::string>(const Organization&, const Invitation&)>
       placeholder_values;
 };

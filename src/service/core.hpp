@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -185,10 +186,11 @@ Result<void> may_invite_to(const RoleDefinition& actor_role, const RoleDefinitio
 /// Issues (or, I8, renews) an email invitation inside `tx` and audits it; the caller has
 /// checked the actor (inviting), the role and the address. Seats are checked against
 /// `seats_taken` when the plan has a limit, and it is updated. Returns the invitation, its
-/// token and the rendered message for after the commit.
+/// token and the rendered message for after the commit: none when the Service has no sink at
+/// all (no notifier, no EventSink), since nobody would receive it.
 struct Issued {
   IssuedInvitation issued;
-  OutgoingMessage message;
+  std::optional<OutgoingMessage> message;
 };
 Result<Issued> issue_email_invitation(Core& s, StorageTransaction& tx, const Actor& actor,
                                       const Organization& org, const RoleDefinition& actor_role,

@@ -287,8 +287,12 @@ Result<Committed<IssuedInvitation>> resend_invitation(Core& c, const Actor& acto
         inv.created_at = now;
         IssuedInvitation issued;
         issued.accept_url = c.invitations.accept_url_base + token.text;
-        ORGKIT_TRY(note, render(c.invitations, OutgoingMessage::Kind::resend,
-                                organization, actor, inv, issued.accept_url));
+        std::optional<OutgoingMessage> note;  // none when nobody would receive it
+        if (!c.sinks.empty()) {
+          ORGKIT_TRY(rendered, render(c.invitations, OutgoingMessage::Kind::resend,
+                                      organization, actor, inv, issued.accept_url));
+          note = std::move(rendered);
+        }
         ORGKIT_CHECK(tx->reissue_invitation(org, inv.id, inv, token.hash));
         ORGKIT_CHECK(audit(c, *tx, actor, org, "invitation.resent", inv.email,
                            {{"expires_at", format_time(old_expiry), format_time(inv.expires_at)}}));

@@ -84,11 +84,16 @@ Result<Issued> issue_email_invitation(Core& s, StorageTransaction& tx, const Act
                                                      inv.email, previous->role, actor_role.name)));
     }
   }
-  // Render before writing: a message that cannot be rendered leaves nothing behind.
+  // Render before writing: a message that cannot be rendered leaves nothing behind. With no
+  // sink at all nobody would receive it, so it is not rendered (a tenth of a CSV import).
   Issued out;
   out.issued.accept_url = s.invitations.accept_url_base + token.text;
-  ORGKIT_TRY(note, render(s.invitations, OutgoingMessage::Kind::invitation, org, actor,
-                          inv, out.issued.accept_url));
+  std::optional<OutgoingMessage> note;
+  if (!s.sinks.empty()) {
+    ORGKIT_TRY(rendered, render(s.invitations, OutgoingMessage::Kind::invitation, org, actor,
+                                inv, out.issued.accept_url));
+    note = std::move(rendered);
+  }
   // Every check passed: only now does this invitation take its seat (a refused row of a CSV
   // import must not use one up).
   if (takes_seat && seats && s.plans.pending_invitations_use_seats) ++*seats;
@@ -109,7 +114,7 @@ Result<Issued> issue_email_invitation(Core& s, StorageTransaction& tx, const Act
                         {"role", std::nullopt, inv.role},
                         {"expires_at", std::nullopt, format_time(inv.expires_at)}}));
   }
-  note.invitation = inv.id;
+  if (note) note->invitation = inv.id;
   out.message = std::move(note);
   out.issued.invitation = std::move(inv);
   out.issued.token = std::move(token.text);

@@ -28,7 +28,7 @@ Result<AuditEventId> Work::record(AuditEvent&& event) {
   return id;
 }
 
-std::size_t Work::attach_message(OutgoingMessage message) {
+std::size_t Work::attach_message(std::optional<OutgoingMessage> message) {
   // A message always follows the audit event of its change; there is one.
   changes_.back().message = std::move(message);
   return changes_.size() - 1;
@@ -74,6 +74,7 @@ void report(Core& core, const SinkFailure& failure) {
 Delivery deliver(Core& core, std::vector<Work::Change>& changes, CommitToken token) {
   Delivery out;
   out.message_errors.resize(changes.size());
+  if (core.sinks.empty()) return out;  // nobody listens: no event is built
   for (std::size_t i = 0; i < changes.size(); ++i) {
     const AuditEvent& e = changes[i].event;
     ChangeEvent event{

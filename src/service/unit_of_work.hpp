@@ -38,7 +38,7 @@ class Work final : public StorageTransactionWrapper {
 
   /// Attaches `message` to the change audited last; returns that change's index, by which
   /// Delivery reports what the notifier said.
-  std::size_t attach_message(OutgoingMessage message);
+  std::size_t attach_message(std::optional<OutgoingMessage> message);
 
   struct Change {
     AuditEvent event;
