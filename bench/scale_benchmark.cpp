@@ -13,6 +13,10 @@
 //            --working W (the checks' working set: W distinct memberships drawn from the
 //            whole population; default min(N, 50000)), --mmap-mib M (SqliteOptions::mmap_mib
 //            for orgkit, and mmap_size for the bare SELECT; default 0),
+//            --cache-kib K (SqliteOptions::cache_kib for orgkit's connections, and
+//            cache_size for the bare SELECT; default orgkit's, 8192),
+//            --durability process_crash|power_loss (SqliteOptions::durability, and the same
+//            synchronous setting, NORMAL or FULL, for the bare baselines; default process_crash),
 //            --only checks|writes|csv|freshness (one part alone, e.g. under perf)
 //
 // Rows, each with its baseline:
@@ -133,7 +137,9 @@ struct Options {
   bool keep = false;
   std::int64_t working = 0;  // 0: min(memberships, 50000)
   int mmap_mib = 0;          // SqliteOptions::mmap_mib, and the same for the bare SELECT
-  std::string only;          // empty: every part
+  int cache_kib = orgkit::SqliteOptions{}.cache_kib;  // the same for both, too
+  bool power_loss = false;  // --durability power_loss: FULL for orgkit and the baselines
+  std::string only;         // empty: every part
   bool runs(const char* part) const { return only.empty() || only == part; }
 };
 
@@ -224,7 +230,9 @@ World populate(const std::string& path, std::int64_t n, std::int64_t users) {
   return w;
 }
 
-int mmap_mib = 0;  // --mmap-mib
+int mmap_mib = 0;                                   // --mmap-mib
+int cache_kib = orgkit::SqliteOptions{}.cache_kib;  // --cache-kib
+bool power_loss = false;                            // --durability power_loss
 
 std::unique_ptr<Service> open_service(const World& w, std::size_t cache) {
   orgkit::ServiceOptions options;
@@ -232,6 +240,9 @@ std::unique_ptr<Service> open_service(const World& w, std::size_t cache) {
   orgkit::SqliteOptions so;
   so.path = w.path;
   so.mmap_mib = mmap_mib;
+  so.cache_kib = cache_kib;
+  so.durability = power_loss ? orgkit::SqliteDurability::power_loss
+                             : orgkit::SqliteDurability::process_crash;
   return must(Service::open_sqlite(so, std::move(options)), "open_sqlite");
 }
 
@@ -333,6 +344,8 @@ CheckFigures checks(const Options& o, const World& w, bool reference = false) {
     const std::string pragma = "PRAGMA mmap_size = " + std::to_string(std::int64_t{mmap_mib} << 20);
     sqlite3_exec(db, pragma.c_str(), nullptr, nullptr, nullptr);
   }
+  const std::string cache_pragma = "PRAGMA cache_size = -" + std::to_string(cache_kib);
+  sqlite3_exec(db, cache_pragma.c_str(), nullptr, nullptr, nullptr);
   sqlite3_stmt* select = nullptr;
   sqlite3_prepare_v2(db,
                      "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND tenant = ?",
@@ -457,7 +470,7 @@ class BareInserts {
       : table_(table) {
     sqlite3_open(path.c_str(), &db_);
     sqlite3_busy_timeout(db_, 10000);
-    exec("PRAGMA synchronous = NORMAL");
+    exec(power_loss ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     if (checkpoint_pages > 0)
       exec("PRAGMA wal_autocheckpoint = " + std::to_string(checkpoint_pages));
     exec("DROP TABLE IF EXISTS " + table_);
@@ -762,12 +775,19 @@ int main(int argc, char** argv) {
       o.working = next();
     else if (a == "--mmap-mib")
       o.mmap_mib = static_cast<int>(next());
+    else if (a == "--cache-kib")
+      o.cache_kib = static_cast<int>(next());
+    else if (a == "--durability" && i + 1 < argc) {
+      const std::string d = argv[++i];
+      if (d != "process_crash" && d != "power_loss") die("--durability: process_crash or power_loss");
+      o.power_loss = d == "power_loss";
+    }
     else if (a == "--only" && i + 1 < argc)
       o.only = argv[++i];
     else
       die("unknown option " + a + " (see the top of bench/scale_benchmark.cpp)");
   }
-  if (o.memberships < 10 || o.reps < 1 || o.rounds < 1 || o.working < 0 ||
+  if (o.memberships < 10 || o.reps < 1 || o.rounds < 1 || o.working < 0 || o.cache_kib < 64 ||
       o.working > o.memberships ||
       !(o.only.empty() || o.only == "checks" || o.only == "writes" || o.only == "csv" ||
         o.only == "freshness")) {
@@ -775,15 +795,17 @@ int main(int argc, char** argv) {
   }
   std::printf("orgkit_scale_benchmark --memberships %" PRId64 " --users %" PRId64
               " --reps %d --csv-rows %" PRId64
-              " --rounds %d --mmap-mib %d (medians of %d "
+              " --rounds %d --mmap-mib %d --cache-kib %d --durability %s (medians of %d "
               "repetitions)\n",
               o.memberships, o.users > 0 ? o.users : o.memberships, o.reps, o.csv_rows, o.rounds,
-              o.mmap_mib, o.reps);
+              o.mmap_mib, o.cache_kib, o.power_loss ? "power_loss" : "process_crash", o.reps);
   const std::string path = (std::filesystem::temp_directory_path() /
                             ("orgkit-scale-" + std::to_string(::getpid()) + ".db"))
                                .string();
   if (o.users <= 0 || o.users > o.memberships) o.users = o.memberships;
   mmap_mib = o.mmap_mib;
+  cache_kib = o.cache_kib;
+  power_loss = o.power_loss;
   const World w = populate(path, o.memberships, o.users);
   if (o.runs("checks")) {
     const CheckFigures large = checks(o, w);

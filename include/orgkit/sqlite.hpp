@@ -9,8 +9,8 @@
 // transaction or one check and gives it back. ":memory:" is served by exactly one connection
 // (an in-memory database exists only inside its connection), so its users take turns.
 //
-// Every connection runs with foreign keys on, WAL journaling (files), synchronous=NORMAL and
-// a busy timeout; write transactions begin IMMEDIATE, so contention waits for the lock
+// Every connection runs with foreign keys on, WAL journaling (files), synchronous=NORMAL (or
+// FULL: SqliteOptions::durability) and a busy timeout; write transactions begin IMMEDIATE, so contention waits for the lock
 // instead of failing half-way. Several processes may open the same file (on one host: WAL
 // needs shared memory). Never open the file with anything but SQLite while it is in use.
 //
@@ -37,6 +37,20 @@
 
 namespace orgkit {
 
+/// What a commit that has returned survives (SqliteOptions::durability).
+enum class SqliteDurability {
+  /// The process being killed at any moment, by a crash or SIGKILL (synchronous=NORMAL, the
+  /// default). The log is synced to the device at checkpoints only, so an operating system
+  /// crash or a power loss may take back the commits since the last checkpoint, though
+  /// never part of one and never the file's integrity: the database opens with a prefix of
+  /// its commits.
+  process_crash,
+  /// A power loss or operating system crash as well (synchronous=FULL): every commit syncs
+  /// the log before it returns, which costs one fsync per write (milliseconds on many disks;
+  /// README, Performance). Checks are unaffected.
+  power_loss,
+};
+
 struct SqliteOptions {
   std::string path = ":memory:";  ///< A file path, or ":memory:".
   int busy_timeout_ms = 10000;    ///< How long a writer waits for the lock before `unavailable`.
@@ -58,6 +72,9 @@ struct SqliteOptions {
   /// one is a signal (SIGBUS), not an error code: leave it off on storage that can fail
   /// underneath a running process (network file systems).
   int mmap_mib = 0;
+  /// What a returned commit survives; see SqliteDurability. Every connection of the store
+  /// uses it; other stores on the same file may choose otherwise for their own commits.
+  SqliteDurability durability = SqliteDurability::process_crash;
 };
 
 /// The schema version this build creates and understands.

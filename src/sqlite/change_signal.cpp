@@ -6,7 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <new>
+
+#include <fmt/format.h>
 
 namespace orgkit::sqlite {
 namespace {
@@ -18,31 +22,48 @@ constexpr std::uint32_t layout_without_numbers = 1;
 
 }  // namespace
 
-std::unique_ptr<ShmChangeSignal> ShmChangeSignal::open(const std::string& db_path,
-                                                       bool in_memory) {
+Result<std::unique_ptr<ShmChangeSignal>> ShmChangeSignal::open(const std::string& db_path,
+                                                               bool in_memory) {
   if (in_memory) {
     auto* shared = new (std::nothrow) Shared();  // value-initialized: every counter is zero
-    if (shared == nullptr) return nullptr;
+    if (shared == nullptr) return fail(Error::storage_failure("open database: out of memory"));
     shared->magic = magic_value;
     shared->layout = layout_version;
     shared->slots = slot_count;
     return std::unique_ptr<ShmChangeSignal>(new ShmChangeSignal(shared, 0));
   }
   const std::string path = db_path + "-orgkit-shm";
+  auto failure = [&](const char* what, int error) {
+    return fail(Error::storage_failure(
+        fmt::format("open database: cannot {} the shared file {}: {}", what, path,
+                    std::strerror(error))));
+  };
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return nullptr;
+  if (fd < 0) return failure("create", errno);
   struct stat st {};
   const std::size_t size = sizeof(Shared);
   // Every process grows the file to the same size, so a race between two openers is benign;
   // the new bytes read as zero, which is a valid, settled state.
   if (::fstat(fd, &st) != 0 ||
       (static_cast<std::size_t>(st.st_size) < size && ::ftruncate(fd, static_cast<off_t>(size)) != 0)) {
+    const int error = errno;
     ::close(fd);
-    return nullptr;
+    return failure("size", error);
+  }
+  // ftruncate makes a sparse file: its pages would be allocated on first touch through the
+  // mapping, and on a full disk that touch is SIGBUS, in the middle of a commit. Allocate
+  // them now, where a full disk is an error (posix_fallocate returns it, not errno), and
+  // every time a process opens the file (for blocks already allocated it is a no-op). On a
+  // file system without fallocate, glibc allocates by writing a zero byte to each block
+  // that reads as zero, which leaves the counters as they are.
+  if (const int error = ::posix_fallocate(fd, 0, static_cast<off_t>(size)); error != 0) {
+    ::close(fd);
+    return failure("allocate disk space for", error);
   }
   void* mapped = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  const int map_error = errno;
   ::close(fd);
-  if (mapped == MAP_FAILED) return nullptr;
+  if (mapped == MAP_FAILED) return failure("map", map_error);
   auto* shared = static_cast<Shared*>(mapped);
   if (shared->magic == 0) {  // new: every opener writes the same header
     shared->layout = layout_version;
@@ -55,8 +76,13 @@ std::unique_ptr<ShmChangeSignal> ShmChangeSignal::open(const std::string& db_pat
   }
   if (shared->magic != magic_value || shared->layout != layout_version ||
       shared->slots != slot_count) {
-    ::munmap(mapped, size);  // not ours, or another layout: do without a cache
-    return nullptr;
+    ::munmap(mapped, size);
+    // Not ours, or a layout of another orgkit version, whose processes would not see this
+    // one's commits: no store at all rather than stale checks elsewhere.
+    return fail(Error::storage_failure(fmt::format(
+        "open database: the shared file {} is not in this orgkit version's layout; if another "
+        "orgkit version has this database open, use one version",
+        path)));
   }
   return std::unique_ptr<ShmChangeSignal>(new ShmChangeSignal(shared, size));
 }

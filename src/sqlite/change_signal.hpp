@@ -42,9 +42,13 @@ namespace orgkit::sqlite {
 
 class ShmChangeSignal final : public ChangeSignal {
  public:
-  /// The signal for `db_path`, or nullptr when the shared file cannot be created or mapped
-  /// (checks then read the database every time). `in_memory`: process-local counters.
-  static std::unique_ptr<ShmChangeSignal> open(const std::string& db_path, bool in_memory);
+  /// The signal for `db_path`; `in_memory`: process-local counters. storage if the shared
+  /// file cannot be created, given its disk space (every page is allocated here, so that no
+  /// later write to the mapping can meet a full disk: that would be SIGBUS, not an error),
+  /// or mapped, or holds another layout. There is no store without the signal: its writes
+  /// would go unseen by the cached checks of every other process on the file (C1).
+  static Result<std::unique_ptr<ShmChangeSignal>> open(const std::string& db_path,
+                                                       bool in_memory);
   ~ShmChangeSignal() override;
   ShmChangeSignal(const ShmChangeSignal&) = delete;
   ShmChangeSignal& operator=(const ShmChangeSignal&) = delete;

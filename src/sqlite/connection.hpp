@@ -23,7 +23,6 @@
 #include <orgkit/error.hpp>
 
 #include "sqlite/schema.hpp"
-#include "sqlite/wal_vfs.hpp"
 
 namespace orgkit::sqlite {
 
@@ -50,15 +49,10 @@ auto guarded(std::string_view operation, F&& f, std::string_view unique_field = 
 // One connection and its prepared statements, keyed by the address of their SQL literal.
 struct Connection {
   Connection(const SqliteOptions& options, bool in_memory)
-      : db(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, 0,
-           vfs_for(in_memory)) {
+      // SQLite's own (default) VFS: no fast path goes around SQLite's I/O, locking or shared
+      // memory (a VFS that did lost other writers' commits; docs/rules.md, fast paths).
+      : db(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
     sqlite::configure_connection(db, options, in_memory);
-  }
-
-  // A file is opened through the gathering VFS (sqlite/wal_vfs.hpp), else SQLite's default.
-  static std::string vfs_for(bool in_memory) {
-    const char* name = in_memory ? nullptr : wal_vfs_name();
-    return name != nullptr ? name : "";
   }
 
   SQLite::Statement& statement(const char* sql) {

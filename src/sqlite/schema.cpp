@@ -347,7 +347,10 @@ void configure_connection(SQLite::Database& db, const SqliteOptions& options, bo
     // journal_mode returns a row; WAL persists in the file, so this is a no-op after the first.
     SQLite::Statement wal(db, "PRAGMA journal_mode = WAL");
     (void)wal.executeStep();
-    db.exec("PRAGMA synchronous = NORMAL");
+    // NORMAL: a commit survives the process dying at any moment (the log is written before
+    // COMMIT returns); FULL also syncs it, so that it survives a power loss.
+    db.exec(options.durability == SqliteDurability::power_loss ? "PRAGMA synchronous = FULL"
+                                                               : "PRAGMA synchronous = NORMAL");
     // Negative: KiB. A large transaction (a CSV import) that outgrows the page cache spills
     // pages to the WAL and writes them again and again.
     db.exec(fmt::format("PRAGMA cache_size = -{}", options.cache_kib));

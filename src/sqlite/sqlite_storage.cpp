@@ -26,15 +26,15 @@ class SqliteStorage final : public Storage {
     return guarded("open database", [&]() -> Result<void> {
       auto lease = pool_.acquire();
       if (auto migrated = sqlite::migrate(lease->db); !migrated) return migrated;
-      signal_ = ShmChangeSignal::open(path, in_memory);
-      if (signal_) {
-        // Under the write lock, so that no commit is between taking a number and committing.
-        SQLite::Transaction lock(lease->db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement s(lease->db, "SELECT sequence FROM commit_sequence");
-        if (s.executeStep()) signal_->seed(static_cast<std::uint64_t>(s.getColumn(0).getInt64()));
-        s.reset();
-        lock.commit();
-      }
+      auto signal = ShmChangeSignal::open(path, in_memory);
+      if (!signal) return fail(std::move(signal).error());
+      signal_ = std::move(*signal);
+      // Under the write lock, so that no commit is between taking a number and committing.
+      SQLite::Transaction lock(lease->db, SQLite::TransactionBehavior::IMMEDIATE);
+      SQLite::Statement s(lease->db, "SELECT sequence FROM commit_sequence");
+      if (s.executeStep()) signal_->seed(static_cast<std::uint64_t>(s.getColumn(0).getInt64()));
+      s.reset();
+      lock.commit();
       return {};
     });
   }
@@ -159,7 +159,7 @@ class SqliteStorage final : public Storage {
   std::mutex role_index_mutex_;
   std::list<RoleIndex> role_indexes_;
   std::atomic<const RoleIndex*> role_index_{nullptr};
-  std::unique_ptr<ShmChangeSignal> signal_;  // null: no cache (the file could not be mapped)
+  std::unique_ptr<ShmChangeSignal> signal_;  // set by initialize(), which fails without it
 };
 
 }  // namespace
@@ -180,6 +180,10 @@ Result<std::unique_ptr<Storage>> open_sqlite(const SqliteOptions& options) {
   }
   if (options.mmap_mib < 0 || options.mmap_mib > 1024 * 1024) {
     return fail(Error::invalid("mmap_mib", "must be 0-1048576"));
+  }
+  if (options.durability != SqliteDurability::process_crash &&
+      options.durability != SqliteDurability::power_loss) {
+    return fail(Error::invalid("durability", "must be process_crash or power_loss"));
   }
   if (options.busy_timeout_ms < 0) {
     return fail(Error::invalid("busy_timeout_ms", "must not be negative"));
