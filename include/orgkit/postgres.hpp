@@ -24,6 +24,16 @@
 // check's read are retried on a fresh connection when a pooled one turns out to be broken,
 // so the first operation after a restart succeeds.
 //
+// Every wait on the server is bounded by the client's own clock as well: a statement that has
+// no answer after statement_timeout_ms plus 2 s (a hung server, whose processes are stopped,
+// never fires its own statement_timeout) ends with `unavailable`, and so does a connection
+// attempt after 2 s (libpq's connect_timeout, unless the connection string sets one). Such a
+// write changed nothing, with one exception: if COMMIT was sent and no answer came (that
+// deadline, or the connection broke), the error is `unavailable` with field "commit" and the
+// change may or may not have been applied; read it back (a check with
+// Consistency::fully_consistent, say, or the record itself) before retrying. A write that
+// returned its commit token committed; no other error leaves anything behind.
+//
 // Transactions (storage.hpp, TRANSACTIONS): begin_read is REPEATABLE READ, READ ONLY: one
 // snapshot. begin_write is READ COMMITTED and locks its scope's organization rows at once,
 // `SELECT ... FOR NO KEY UPDATE` in id order (so two writers never deadlock over them, and
@@ -111,6 +121,7 @@ struct PostgresOptions {
   int pool_size = 8;
   /// How long one statement may run, waiting for a lock included, before `unavailable`
   /// (milliseconds, 1-3600000). Also how long a caller waits for a free pooled connection.
+  /// The client gives up on a server that does not answer 2 s after this (see above).
   int statement_timeout_ms = 10000;
   /// How long to keep trying to (re)connect before `unavailable` (milliseconds, 0-600000):
   /// covers a server restart. 0: one attempt.

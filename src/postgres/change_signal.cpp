@@ -21,9 +21,12 @@ namespace {
 
 constexpr const char* register_listener =
     "INSERT INTO listeners (lease_until) VALUES (" ORGKIT_PG_NOW_MS " + $1) RETURNING id";
+// Renews only a lease that is still current on the server: once it has run out, writers
+// may have stopped waiting for this listener, so it must start over (trust nothing, hear
+// everything again) rather than extend a lease that writers no longer honour.
 constexpr const char* renew_listener =
     "UPDATE listeners SET heard = greatest(heard, $2), lease_until = " ORGKIT_PG_NOW_MS
-    " + $3 WHERE id = $1";
+    " + $3 WHERE id = $1 AND lease_until > " ORGKIT_PG_NOW_MS;
 // Rows of listeners that ended without deregistering (a crash), long after their lease.
 constexpr const char* forget_dead_listeners =
     "DELETE FROM listeners WHERE lease_until < " ORGKIT_PG_NOW_MS " - 60000";
@@ -59,11 +62,33 @@ class Receiver final : public pqxx::notification_receiver {
   bool& synced_;
 };
 
+// A statement on the listening connection, bounded like every other (connection.hpp,
+// Watchdog): a listener whose server hangs gives up on the connection after a lease, and
+// meanwhile trusts nothing, since its trust runs out by its own clock.
 template <class... Args>
-pqxx::result exec(pqxx::connection& conn, const char* sql, Args&&... args) {
-  pqxx::nontransaction tx(conn);  // ended before the next get_notifs(), which skips open ones
-  return tx.exec_params(sql, std::forward<Args>(args)...);
+pqxx::result exec(pqxx::connection& conn, Watchdog::Entry& watch, const char* sql,
+                  Args&&... args) {
+  Deadline d(watch, listener_lease);
+  try {
+    pqxx::nontransaction tx(conn);  // ended before the next get_notifs(), which skips open ones
+    return tx.exec_params(sql, std::forward<Args>(args)...);
+  } catch (...) {
+    d.check();
+    throw;
+  }
 }
+
+// Keeps a listening connection's socket under the watchdog for as long as it lives.
+struct Watched {
+  Watchdog::Entry entry;
+  explicit Watched(int fd) {
+    entry.fd.store(fd, std::memory_order_release);
+    Watchdog::instance().add(&entry);
+  }
+  ~Watched() { Watchdog::instance().remove(&entry); }
+  Watched(const Watched&) = delete;
+  Watched& operator=(const Watched&) = delete;
+};
 
 }  // namespace
 
@@ -181,23 +206,42 @@ void PgChangeSignal::run() noexcept {
 }
 
 bool PgChangeSignal::listen_once(std::uint64_t round) {
-  pqxx::connection conn(settings_.conninfo);
+  pqxx::connection conn(with_connect_timeout(settings_.conninfo, 2));
   pqxx::quiet_errorhandler quiet(conn);
-  exec(conn, fmt::format("SET search_path TO \"{}\"", settings_.schema).c_str());
+  Watched watched(conn.sock());
+  Watchdog::Entry& watch = watched.entry;
+  // Named, so that an operator (and the pause tests) can tell this session in pg_stat_activity.
+  exec(conn, watch, fmt::format("SET search_path TO \"{}\"", settings_.schema).c_str());
+  exec(conn, watch, "SET application_name = 'orgkit listener'");
   sync_payload_ = fmt::format("sync {} {}", reinterpret_cast<std::uintptr_t>(this), round);
   synced_ = false;
   Receiver receiver(conn, channel_, *this, sync_payload_, synced_);  // LISTEN
-  exec(conn, "SELECT pg_notify($1, $2)", channel_, sync_payload_);
+  exec(conn, watch, "SELECT pg_notify($1, $2)", channel_, sync_payload_);
   const auto lease_ms = static_cast<std::int64_t>(listener_lease.count());
   const auto renew_every = listener_lease / 3;
   auto renewed = clock::time_point();
   std::int64_t acked = 0;
+  // Trust begins at `sent` (when the statement that confirmed the lease was sent, which is
+  // no later than the server's reading of its clock) and lasts a lease less the margin. The
+  // notifications that came in with the answer are applied before trust is extended, and if
+  // trust had lapsed meanwhile, every cached answer is dropped first: while it had lapsed, a
+  // writer may have stopped waiting for this listener and returned, and its change may be
+  // among the notifications not yet heard.
+  auto trust_from = [&](clock::time_point sent, std::int64_t acknowledged) {
+    conn.get_notifs();
+    const auto until = trusted_until_.load(std::memory_order_acquire);
+    if (clock::now().time_since_epoch().count() >= until) bump_all();
+    renewed = sent;
+    acked = acknowledged;
+    trusted_until_.store((sent + listener_lease - listener_margin).time_since_epoch().count(),
+                         std::memory_order_release);
+  };
   // Wait on the connection's socket, a little at a time, so that stop is seen soon.
   // get_notifs() comes first: libpq may already hold notifications it read along with a
   // statement's result (our own sync arrives that way), which no poll would report.
   for (;;) {
     if (stop_.load(std::memory_order_acquire)) {
-      if (const auto id = listener_id(); id != 0) exec(conn, deregister_listener, id);
+      if (const auto id = listener_id(); id != 0) exec(conn, watch, deregister_listener, id);
       return false;
     }
     conn.get_notifs();  // runs the receiver; throws when the connection broke
@@ -205,24 +249,19 @@ bool PgChangeSignal::listen_once(std::uint64_t round) {
     const auto now = clock::now();
     if (synced_ && listener_id() == 0) {
       // Caught up: every commit before the sync has been heard. Register, then trust.
-      exec(conn, forget_dead_listeners);
-      const auto r = exec(conn, register_listener, lease_ms);
+      exec(conn, watch, forget_dead_listeners);
+      const std::int64_t heard = barrier_heard_;
+      const auto r = exec(conn, watch, register_listener, lease_ms);
       id_.store(r[0][0].as<std::int64_t>(), std::memory_order_release);
-      renewed = now;
-      acked = barrier_heard_;
-      trusted_until_.store((now + listener_lease - listener_margin).time_since_epoch().count(),
-                           std::memory_order_release);
+      trust_from(now, heard);
       bump_all();
       listening_.store(true, std::memory_order_release);
     } else if (listener_id() != 0 && (barrier_heard_ > acked || now - renewed >= renew_every)) {
-      // Acknowledge what was heard and renew the lease in one statement; trust runs from the
-      // moment it was sent.
-      const auto r = exec(conn, renew_listener, listener_id(), barrier_heard_, lease_ms);
-      if (r.affected_rows() != 1) return true;  // our row is gone: start over
-      renewed = now;
-      acked = barrier_heard_;
-      trusted_until_.store((now + listener_lease - listener_margin).time_since_epoch().count(),
-                           std::memory_order_release);
+      // Acknowledge what was heard and renew the lease in one statement.
+      const std::int64_t heard = barrier_heard_;
+      const auto r = exec(conn, watch, renew_listener, listener_id(), heard, lease_ms);
+      if (r.affected_rows() != 1) return true;  // lapsed on the server, or gone: start over
+      trust_from(now, heard);
     }
     pollfd fd{conn.sock(), POLLIN, 0};
     if (fd.fd < 0) return true;  // closed: reconnect

@@ -17,7 +17,12 @@
 // waits (polling, bounded by the lease) until no current listener's row is below its
 // barrier. A listener that cannot keep its lease (a stalled process, a lost connection)
 // stops trusting its cache by itself before its lease runs out, by its own clock, so a
-// writer may stop waiting for it once the lease has passed on the server's clock. The cost
+// writer may stop waiting for it once the lease has passed on the server's clock. Trust is
+// extended only by a renewal that the server confirmed while the lease was still current
+// (the UPDATE names it), counting from when that renewal was sent; the notifications that
+// came in with its answer are applied first; and if trust had lapsed meanwhile, every cached
+// answer is dropped before the cache is trusted again, since a writer may have stopped
+// waiting for this listener while it was not listening. The cost
 // is on writes, and only when another server listens: one statement for the barrier and a
 // few polls while the others hear it (the README gives the figures).
 //

@@ -4,6 +4,8 @@
 // is invisible to the next operation, and a long one becomes `unavailable`, never a hang.
 #include "postgres/connection.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -55,6 +57,16 @@ Error map_sql_error(const pqxx::sql_error& e, std::string_view operation,
 
 Error map_error(const std::exception& e, std::string_view operation,
                 std::string_view unique_field) {
+  if (dynamic_cast<const commit_unknown*>(&e) != nullptr) {
+    return Error{ErrorCode::unavailable, "commit",
+                 fmt::format("{}: no answer came from the database server to the commit; the "
+                             "change may or may not have been applied",
+                             operation)};
+  }
+  if (dynamic_cast<const deadline_exceeded*>(&e) != nullptr) {
+    return unavailable(fmt::format(
+        "{}: the database server did not answer in time; nothing was applied", operation));
+  }
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
     return map_sql_error(*sql, operation, unique_field);
   }
@@ -92,6 +104,8 @@ Error map_error(const std::exception& e, std::string_view operation,
 
 bool breaks_connection(const std::exception& e) noexcept {
   if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) return true;
+  if (dynamic_cast<const deadline_exceeded*>(&e) != nullptr) return true;
+  if (dynamic_cast<const commit_unknown*>(&e) != nullptr) return true;
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
     const std::string& state = sql->sqlstate();
     return starts_with(state, "08") || starts_with(state, "57P");
@@ -130,8 +144,87 @@ bool permanent(const std::string& reason) {
 
 }  // namespace
 
+// --- Watchdog ---------------------------------------------------------------------------
+
+namespace {
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+Watchdog& Watchdog::instance() {
+  static Watchdog watchdog;
+  return watchdog;
+}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Watchdog::add(Entry* e) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  entries_.push_back(e);
+  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+}
+
+void Watchdog::remove(Entry* e) {
+  std::lock_guard<std::mutex> lock(mutex_);  // run() shuts sockets down under it
+  entries_.erase(std::remove(entries_.begin(), entries_.end(), e), entries_.end());
+}
+
+void Watchdog::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stop_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(50));
+    const std::int64_t now = steady_ns();
+    for (Entry* e : entries_) {
+      const std::int64_t deadline = e->deadline_ns.load(std::memory_order_acquire);
+      const int fd = e->fd.load(std::memory_order_acquire);
+      if (deadline != 0 && now > deadline && fd >= 0 &&
+          !e->fired.exchange(true, std::memory_order_acq_rel)) {
+        // The descriptor stays open (libpq owns it and closes it); only its traffic ends, so
+        // the blocked read or write returns at once. Its entry is removed before it closes.
+        ::shutdown(fd, SHUT_RDWR);
+      }
+    }
+  }
+}
+
+Deadline::Deadline(Watchdog::Entry& e, std::chrono::milliseconds timeout) : entry_(e) {
+  entry_.deadline_ns.store(
+      steady_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count(),
+      std::memory_order_release);
+}
+
+void Deadline::check() const {
+  if (entry_.fired.load(std::memory_order_acquire)) throw deadline_exceeded();
+}
+
+std::string with_connect_timeout(const std::string& conninfo, int seconds) {
+  if (conninfo.find("connect_timeout") != std::string::npos) return conninfo;
+  const std::string value = std::to_string(std::max(2, seconds));
+  const bool uri = conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0;
+  if (!uri) return conninfo + (conninfo.empty() ? "" : " ") + "connect_timeout=" + value;
+  return conninfo + (conninfo.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" +
+         value;
+}
+
+// --- Connection --------------------------------------------------------------------------
+
 Connection::Connection(const Settings& settings)
-    : conn_(settings.conninfo), quiet_(conn_), run_(conn_) {
+    : conn_(with_connect_timeout(settings.conninfo, 2)),
+      deadline_(settings.client_deadline()),
+      quiet_(conn_),
+      run_(conn_) {
+  watch_.fd.store(conn_.sock(), std::memory_order_release);
+  Watchdog::instance().add(&watch_);
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -143,9 +236,31 @@ Connection::Connection(const Settings& settings)
 #pragma GCC diagnostic pop
 #endif
   // The schema name is checked ([a-z_][a-z0-9_]*) before it gets here, so quoting suffices.
-  run_.exec(fmt::format(
-      "SET search_path TO \"{}\"; SET statement_timeout = {}; SET client_min_messages = warning",
-      settings.schema, settings.statement_timeout_ms));
+  try {
+    (void)exec_direct(fmt::format(
+        "SET search_path TO \"{}\"; SET statement_timeout = {}; SET client_min_messages = warning",
+        settings.schema, settings.statement_timeout_ms));
+  } catch (...) {
+    Watchdog::instance().remove(&watch_);
+    throw;
+  }
+}
+
+Connection::~Connection() { Watchdog::instance().remove(&watch_); }
+
+void Connection::commit() {
+  try {
+    (void)exec_direct("COMMIT");
+  } catch (const pqxx::sql_error& e) {
+    // The server answered: it did not commit (a deferred constraint, a serialization
+    // failure), unless the error says the connection itself is gone.
+    if (breaks_connection(e)) throw commit_unknown();
+    throw;
+  } catch (const deadline_exceeded&) {
+    throw commit_unknown();
+  } catch (const pqxx::broken_connection&) {
+    throw commit_unknown();
+  }
 }
 
 const std::string& Connection::name_of(const char* sql) {

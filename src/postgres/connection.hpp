@@ -10,6 +10,8 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
+#include <atomic>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,7 +35,19 @@ struct Settings {
   int pool_size = 8;
   int statement_timeout_ms = 10000;
   int reconnect_budget_ms = 2000;
+
+  /// How long the client waits for the server's answer to one statement before it gives up
+  /// on the connection: the server's own statement_timeout plus a grace for it to report.
+  [[nodiscard]] std::chrono::milliseconds client_deadline() const {
+    return std::chrono::milliseconds(statement_timeout_ms) + client_grace;
+  }
+  static constexpr std::chrono::milliseconds client_grace{2000};
 };
+
+/// `conninfo` with libpq's connect_timeout (whole seconds, at least 2) added unless it has
+/// one: a server that accepts the connection but never answers would otherwise hold
+/// connect() forever.
+std::string with_connect_timeout(const std::string& conninfo, int seconds);
 
 /// Why a connection could not be opened, in words that never repeat the connection string,
 /// a password or what libpq printed (which names hosts and sockets).
@@ -53,6 +67,65 @@ class pool_exhausted : public std::runtime_error {
 class lost_race : public std::runtime_error {
  public:
   lost_race() : std::runtime_error("lost race") {}
+};
+
+/// A statement that the server did not answer within the client-side deadline: the
+/// connection's socket was shut down under libpq (Watchdog), so it is broken.
+class deadline_exceeded : public std::runtime_error {
+ public:
+  deadline_exceeded() : std::runtime_error("deadline exceeded") {}
+};
+
+/// COMMIT was sent, and no answer came (the deadline passed, or the connection broke): the
+/// transaction may have committed or not. Mapped to unavailable with field "commit".
+class commit_unknown : public std::runtime_error {
+ public:
+  commit_unknown() : std::runtime_error("commit outcome unknown") {}
+};
+
+/// Bounds every wait on the server by the client's own clock. libpq (through libpqxx) waits
+/// for an answer without a limit, and a hung server (its processes stopped, a network path
+/// that drops packets) keeps the connection open without answering: statement_timeout is
+/// the server's own and cannot fire then. Each connection arms a deadline around every
+/// statement; one thread per process checks the armed ones every 50 ms and shuts down the
+/// socket of a connection whose deadline has passed, which makes libpq's wait return with an
+/// error at once. The server, if it ever resumes, sees its client gone and rolls back.
+class Watchdog {
+ public:
+  struct Entry {
+    std::atomic<int> fd{-1};
+    std::atomic<std::int64_t> deadline_ns{0};  // steady clock; 0: not armed
+    std::atomic<bool> fired{false};
+  };
+  /// The process's watchdog (its thread starts with the first entry).
+  static Watchdog& instance();
+  void add(Entry* e);
+  void remove(Entry* e);  // after it returns, the watchdog no longer touches e or its socket
+  ~Watchdog();
+
+ private:
+  Watchdog() = default;
+  void run();
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<Entry*> entries_;
+  std::thread thread_;
+  bool stop_ = false;
+};
+
+/// Arms `e` for `timeout` while it lives.
+class Deadline {
+ public:
+  Deadline(Watchdog::Entry& e, std::chrono::milliseconds timeout);
+  ~Deadline() { entry_.deadline_ns.store(0, std::memory_order_release); }
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+  /// Throws deadline_exceeded if the deadline fired (call while handling the exception that
+  /// the shut-down socket caused).
+  void check() const;
+
+ private:
+  Watchdog::Entry& entry_;
 };
 
 /// The one place where libpqxx's (and this backend's own) exceptions become orgkit's errors.
@@ -86,17 +159,41 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  /// Runs `sql` as a prepared statement (prepared on first use) with `args`.
+  ~Connection();
+
+  /// Runs `sql` as a prepared statement (prepared on first use) with `args`. Throws
+  /// deadline_exceeded if the server did not answer within the client-side deadline.
   template <class... Args>
   pqxx::result exec(const char* sql, Args&&... args) {
-    return run_.exec_prepared(name_of(sql), std::forward<Args>(args)...);
+    const std::string& name = name_of(sql);
+    Deadline d(watch_, deadline_);
+    try {
+      return run_.exec_prepared(name, std::forward<Args>(args)...);
+    } catch (...) {
+      d.check();
+      throw;
+    }
   }
 
-  /// Runs `sql` as it is, unprepared (BEGIN, COMMIT, ROLLBACK, DDL).
-  pqxx::result exec_direct(const std::string& sql) { return run_.exec(sql); }
+  /// Runs `sql` as it is, unprepared (BEGIN, ROLLBACK, DDL).
+  pqxx::result exec_direct(const std::string& sql) {
+    Deadline d(watch_, deadline_);
+    try {
+      return run_.exec(sql);
+    } catch (...) {
+      d.check();
+      throw;
+    }
+  }
+
+  /// Sends COMMIT. Throws commit_unknown if no answer came (the deadline passed or the
+  /// connection broke after it was sent), whatever else libpqxx reports then.
+  void commit();
 
   /// Whether the connection may go back to the pool.
-  [[nodiscard]] bool usable() const noexcept { return !broken_ && conn_.is_open(); }
+  [[nodiscard]] bool usable() const noexcept {
+    return !broken_ && !watch_.fired.load(std::memory_order_acquire) && conn_.is_open();
+  }
   void mark_broken() noexcept { broken_ = true; }
 
   /// Ends a transaction left open (a failure mid-way); marks the connection broken if even
@@ -108,6 +205,8 @@ class Connection {
   const std::string& name_of(const char* sql);
 
   pqxx::connection conn_;
+  Watchdog::Entry watch_;
+  std::chrono::milliseconds deadline_;  // the client-side bound of one statement
   pqxx::quiet_errorhandler quiet_;  // server notices are not printed on stderr
   pqxx::nontransaction run_;        // BEGIN and COMMIT are sent as statements
   std::unordered_map<const char*, std::string> names_;
@@ -151,8 +250,10 @@ class Pool {
       try {
         return step(lease);
       } catch (const std::exception& e) {
-        if (!breaks_connection(e) || attempt >= 2) throw;
-        lease->mark_broken();
+        // A server that did not answer in time is not retried: it would not answer again.
+        const bool late = dynamic_cast<const deadline_exceeded*>(&e) != nullptr;
+        if (breaks_connection(e)) lease->mark_broken();
+        if (!breaks_connection(e) || late || attempt >= 2) throw;
       }
     }
   }

@@ -70,7 +70,7 @@ Result<CommitToken> PgTransaction::commit_steps() {
     } else {
       token = run(newest_token)[0][0].as<std::int64_t>();
     }
-    conn().exec_direct("COMMIT");
+    conn().commit();
     conn().in_transaction = false;
     return CommitToken(static_cast<std::uint64_t>(token));
   });

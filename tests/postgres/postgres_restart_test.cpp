@@ -4,15 +4,13 @@
 // memberships agree exactly); the pool reconnects by itself, and the first operation after
 // the restart succeeds.
 //
-// This test starts a cluster of its own with tests/postgres/server.sh (not the shared
+// This test starts a cluster of its own with tests/postgres/server.sh (test::OwnServer; not the shared
 // orgkit_postgres fixture, whose server the other tests are using) and stops it at the end,
 // whatever happens; the script's watchdog stops it too if this process dies. Waits are
 // bounded, and the threads meet through a condition variable, never a sleep.
 #include "support/postgres_support.hpp"
 #include "support/test_support.hpp"
 
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -23,49 +21,10 @@
 #include <set>
 #include <thread>
 
-extern char** environ;
-
 using namespace orgkit;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Runs `server.sh <command> <info>` and returns its exit status (the script bounds its
-// own waits with pg_ctl -t).
-int server_script(const std::string& command, const std::string& info) {
-  std::vector<std::string> args{"sh", ORGKIT_PG_SERVER_SCRIPT, command, info};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv.data(), environ) != 0) return -1;
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// A cluster for this test alone; the tests' helpers read its info file while it lives.
-class OwnServer {
- public:
-  OwnServer()
-      : info_((std::filesystem::temp_directory_path() /
-               ("orgkit-restart-" + std::to_string(::getpid()) + ".info"))
-                  .string()) {
-    REQUIRE(server_script("start", info_) == 0);
-    ::setenv("ORGKIT_PG_INFO", info_.c_str(), 1);
-  }
-  ~OwnServer() {
-    ::unsetenv("ORGKIT_PG_INFO");
-    (void)server_script("stop", info_);
-  }
-  OwnServer(const OwnServer&) = delete;
-  OwnServer& operator=(const OwnServer&) = delete;
-  void pause() { REQUIRE(server_script("pause", info_) == 0); }
-  void resume() { REQUIRE(server_script("resume", info_) == 0); }
-
- private:
-  std::string info_;
-};
 
 // What the background writer did, guarded by `mutex`; `cv` is told after every operation.
 struct Progress {
@@ -118,7 +77,7 @@ std::multiset<std::string> added_in_audit(Service& kit, const Actor& owner, OrgI
 
 TEST_CASE("postgres: a server restart mid-run: unavailable, nothing half-applied, then it works",
           "[E2][E3][A1][postgres]") {
-  OwnServer server;
+  test::OwnServer server("restart");
   PostgresOptions o;
   o.pool_size = 4;
   o.reconnect_budget_ms = 300;  // the outage is longer: operations in it give up quickly

@@ -8,7 +8,16 @@
 #include <fstream>
 #include <random>
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <filesystem>
+#include <sstream>
+#include <vector>
+
+extern char** environ;
 
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
@@ -95,6 +104,76 @@ Result<std::unique_ptr<Storage>> open_postgres_store(PostgresOptions options) {
   }
   return std::unique_ptr<Storage>(
       std::make_unique<SchemaOwnedStorage>(options.schema, std::move(*storage)));
+}
+
+namespace {
+
+// Runs `server.sh <command> <info>` and returns its exit status (the script bounds its own
+// waits with pg_ctl -t).
+int server_script(const std::string& command, const std::string& info) {
+  std::vector<std::string> args{"sh", ORGKIT_PG_SERVER_SCRIPT, command, info};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+OwnServer::OwnServer(const std::string& label)
+    : info_((std::filesystem::temp_directory_path() /
+             ("orgkit-" + label + "-" + std::to_string(::getpid()) + ".info"))
+                .string()) {
+  REQUIRE(server_script("start", info_) == 0);
+  ::setenv("ORGKIT_PG_INFO", info_.c_str(), 1);
+}
+
+OwnServer::~OwnServer() {
+  // A frozen server cannot be stopped: let it run again first.
+  for (int pid : server_processes()) ::kill(pid, SIGCONT);
+  ::unsetenv("ORGKIT_PG_INFO");
+  (void)server_script("stop", info_);
+}
+
+void OwnServer::pause() { REQUIRE(server_script("pause", info_) == 0); }
+void OwnServer::resume() { REQUIRE(server_script("resume", info_) == 0); }
+
+int OwnServer::postmaster_pid() const {
+  const auto info = postgres_info();
+  const auto it = info.find("pgdata");
+  if (it == info.end()) return -1;
+  std::ifstream in(it->second + "/postmaster.pid");
+  int pid = -1;
+  in >> pid;
+  return in ? pid : -1;
+}
+
+std::vector<int> OwnServer::server_processes() const {
+  const int postmaster = postmaster_pid();
+  std::vector<int> out;
+  if (postmaster <= 0) return out;
+  out.push_back(postmaster);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 1));
+    std::string state;
+    int ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == postmaster) out.push_back(std::stoi(name));
+  }
+  return out;
 }
 
 }  // namespace orgkit::test

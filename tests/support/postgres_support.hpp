@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <orgkit/postgres.hpp>
 #include <orgkit/storage.hpp>
@@ -36,5 +37,27 @@ void drop_schema(const std::string& schema) noexcept;
 /// Opens a PostgreSQL store on a fresh schema with `options` (connection and schema filled
 /// in when empty), wrapped so that destroying it also drops the schema.
 Result<std::unique_ptr<Storage>> open_postgres_store(PostgresOptions options = {});
+
+/// A PostgreSQL cluster for one test alone (tests/postgres/server.sh), for tests that stop,
+/// freeze or restart the server: the shared fixture's server serves other tests meanwhile.
+/// While it lives, postgres_info() and postgres_conninfo() read its info file. It is stopped
+/// by its destructor whatever happens, and by the script's watchdog if this process dies.
+class OwnServer {
+ public:
+  explicit OwnServer(const std::string& label);
+  ~OwnServer();
+  OwnServer(const OwnServer&) = delete;
+  OwnServer& operator=(const OwnServer&) = delete;
+  /// pg_ctl stop -m fast, and start again on the same directory and socket.
+  void pause();
+  void resume();
+  /// The postmaster's process id (from postmaster.pid), or -1.
+  [[nodiscard]] int postmaster_pid() const;
+  /// The postmaster and every process it started (its backends and helpers).
+  [[nodiscard]] std::vector<int> server_processes() const;
+
+ private:
+  std::string info_;
+};
 
 }  // namespace orgkit::test
