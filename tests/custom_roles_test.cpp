@@ -136,6 +136,33 @@ TEST_CASE("delete: refused while held, or with an explicit reassignment", "[P6]"
   REQUIRE_OK(t.f.kit->delete_role(t.owner, t.org.id, "unused"));
 }
 
+TEST_CASE("a role held only by a live API key cannot be deleted, and a revoked one holds nothing",
+          "[P6][P9]") {
+  // The key is the role's only holder: a store that forgot keys when counting holders would
+  // delete the role from under it (and a later key check would meet an unknown role).
+  Roles t;
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, Roles::role("robot", 15, {"resources:read"})));
+  NewApiKey spec;
+  spec.name = "ci";
+  spec.role = "robot";
+  auto key = t.f.kit->create_api_key(t.owner, t.org.id, spec);
+  REQUIRE_OK(key);
+  auto held = t.f.kit->delete_role(t.owner, t.org.id, "robot");
+  REQUIRE_ERROR(held, ErrorCode::conflict);
+  auto verified = t.f.kit->verify_api_key(key->secret);
+  REQUIRE_OK(verified);
+  CHECK(verified->key.role == "robot");
+  // With a reassignment the key moves with the role's other holders.
+  REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, Roles::role("robot2", 15, {"resources:read"})));
+  REQUIRE_OK(t.f.kit->delete_role(t.owner, t.org.id, "robot", std::string("robot2")));
+  auto moved = t.f.kit->verify_api_key(key->secret);
+  REQUIRE_OK(moved);
+  CHECK(moved->key.role == "robot2");
+  // A revoked key holds nothing: its role may go.
+  REQUIRE_OK(t.f.kit->revoke_api_key(t.owner, t.org.id, key->key.id));
+  REQUIRE_OK(t.f.kit->delete_role(t.owner, t.org.id, "robot2"));
+}
+
 TEST_CASE("deleting an organization deletes its custom roles", "[P6][O5]") {
   Roles t;
   REQUIRE_OK(t.f.kit->create_role(t.owner, t.org.id, Roles::role("editor", 15, {})));

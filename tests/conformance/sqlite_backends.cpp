@@ -22,19 +22,40 @@ class FileBackedStorage final : private TempFileOwner, public StorageWrapper {
       : TempFileOwner{std::move(temp)}, StorageWrapper(std::move(target)) {}
 };
 
+// The role index (src/sqlite/role_index.hpp) is built once a Service tells the store its
+// policy's roles and its owner role; until then every query reads without it. The suite
+// calls the store directly, so it runs each file kind twice: as opened, and told the
+// standard policy's roles as a Service would, so that both copies of every role query
+// (with the index and without) meet the same cases.
+Result<std::unique_ptr<Storage>> with_role_index(Result<std::unique_ptr<Storage>> storage) {
+  if (!storage) return storage;
+  const PermissionPolicy policy = PermissionPolicy::standard();
+  std::vector<std::string> roles;
+  for (const auto& role : policy.roles()) roles.push_back(role.name);
+  (*storage)->note_policy_roles(roles);
+  (*storage)->note_owner_role("owner");
+  return storage;
+}
+
+Result<std::unique_ptr<Storage>> sqlite_memory() { return open_sqlite(SqliteOptions{}); }
+
+Result<std::unique_ptr<Storage>> sqlite_file() {
+  auto file = std::make_unique<test::TempFile>("orgkit-conformance");
+  SqliteOptions options;
+  options.path = file->path();
+  auto storage = open_sqlite(options);
+  if (!storage) return fail(storage.error());
+  return std::unique_ptr<Storage>(
+      std::make_unique<FileBackedStorage>(std::move(file), std::move(*storage)));
+}
+
 }  // namespace
 
 void register_sqlite_backends() {
-  register_backend("sqlite-memory", []() { return open_sqlite(SqliteOptions{}); });
-  register_backend("sqlite-file", []() -> Result<std::unique_ptr<Storage>> {
-    auto file = std::make_unique<test::TempFile>("orgkit-conformance");
-    SqliteOptions options;
-    options.path = file->path();
-    auto storage = open_sqlite(options);
-    if (!storage) return fail(storage.error());
-    return std::unique_ptr<Storage>(
-        std::make_unique<FileBackedStorage>(std::move(file), std::move(*storage)));
-  });
+  register_backend("sqlite-memory", sqlite_memory);
+  register_backend("sqlite-file", sqlite_file);
+  register_backend("sqlite-memory-role-index", []() { return with_role_index(sqlite_memory()); });
+  register_backend("sqlite-file-role-index", []() { return with_role_index(sqlite_file()); });
 }
 
 }  // namespace orgkit::conformance
