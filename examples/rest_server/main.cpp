@@ -76,6 +76,11 @@ void watch(httplib::Server& server, const Options& o, const std::atomic<long>& s
     if (o.max_requests > 0 && served >= o.max_requests) break;
     if (o.idle_timeout > 0 && now_ms() - last_ms > std::int64_t{o.idle_timeout} * 1000) break;
   }
+  // httplib's stop() is lost if it comes before listen_after_bind() has started running (a
+  // SIGTERM right after the "listening" line, on a busy machine): wait until it runs.
+  while (!server.is_running() && !ended) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   server.stop();
 }
 
