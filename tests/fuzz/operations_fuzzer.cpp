@@ -18,6 +18,7 @@
 //   - every organization has an owner, a personal one exactly one member, seats hold;
 //   - check() never errors on a declared permission and answers what the member's role holds
 //     (cache or not, fully consistent or not, as authorize() and the P7 overload do);
+//   - my_organizations() and claims() list exactly the actor's memberships and roles;
 //   - a replaced invitation token opens nothing; a key verifies exactly while it is live;
 //   - a successful operation did what it said (the member has the role it was given, ...).
 #include <algorithm>
@@ -545,6 +546,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Snapshot after = fuzz::take_snapshot(w);
     check_outcome(w, o, before, after);
     fuzz::check_state(w, after);
+    // The actor of the step, and one more in turn: what they are told they belong to.
+    if (o.actor != nullptr) fuzz::check_memberships(w, after, *o.actor);
+    fuzz::check_memberships(w, after, w.actors[step % w.actors.size()]);
     // The organization the step named, and one more in turn: every answer about them.
     if (o.org.valid()) fuzz::check_answers(w, after, o.org, step);
     if (!w.orgs.empty() && w.orgs[step % w.orgs.size()] != o.org) {

@@ -201,6 +201,52 @@ void check_state(const World& w, const Snapshot& s) {
   }
 }
 
+void check_memberships(World& w, const Snapshot& s, const Actor& actor) {
+  if (!actor.is_member()) return;
+  std::map<std::int64_t, std::string> want;  // organization -> role
+  for (const auto& [id, o] : s.orgs) {
+    const Membership* m = o.org.tenant == actor.tenant ? o.member(actor.id) : nullptr;
+    if (m != nullptr) want[id] = m->role;
+  }
+  const std::string who = actor.tenant.value() + "/" + actor.id.value() + ": ";
+  auto mine = guarded("my_organizations", [&] { return w.kit->my_organizations(actor); });
+  ORGKIT_FUZZ_REQUIRE(mine.has_value(),
+                      "my_organizations answers: " + who + (mine ? "" : describe(mine.error())));
+  std::map<std::int64_t, std::string> got;
+  for (std::size_t i = 0; i < mine->size(); ++i) {
+    const MyOrganization& mo = (*mine)[i];
+    got[mo.organization.id.value()] = mo.role;
+    if (mo.active) {
+      const auto active = s.active.find(actor.tenant.value() + "/" + actor.id.value());
+      ORGKIT_FUZZ_REQUIRE(
+          i == 0 && active != s.active.end() && active->second == mo.organization.id,
+          "the active organization is the one set, and first: " + who);
+    }
+  }
+  ORGKIT_FUZZ_REQUIRE(got == want && got.size() == mine->size(),
+                      "my_organizations lists the actor's memberships: " + who + "\n" + s.text());
+  ClaimsOptions options;
+  options.include_permissions = true;
+  options.max_organizations = 1000;
+  auto claims = guarded("claims", [&] { return w.kit->claims(actor, options); });
+  ORGKIT_FUZZ_REQUIRE(
+      claims.has_value() && !claims->truncated && claims->orgs.size() == want.size(),
+      "claims list every membership: " + who);
+  for (const auto& c : claims->orgs) {
+    const auto it = want.find(c.id.value());
+    ORGKIT_FUZZ_REQUIRE(
+        it != want.end() && it->second == c.role && c.slug == s.find(c.id)->org.slug,
+        "a claim is a membership, with its role and slug: " + who + c.role);
+    const PermissionSet role = role_permissions(w, *s.find(c.id), c.role).value_or(PermissionSet());
+    PermissionSet listed;
+    for (const auto& name : c.permissions) {
+      if (auto p = w.policy().permission(name)) listed.set(p->index);
+    }
+    ORGKIT_FUZZ_REQUIRE(listed == role && listed.count() == c.permissions.size(),
+                        "a claim carries its role's permissions: " + who + c.role);
+  }
+}
+
 void check_verified(const World& w, const Snapshot& s, const IssuedKey& key,
                     const Result<VerifiedApiKey>& verified) {
   const OrgState* o = s.find(key.org);

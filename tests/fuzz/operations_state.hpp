@@ -83,6 +83,11 @@ void check_state(const World& w, const Snapshot& s);
 /// permissions the slower calls ask about.
 void check_answers(World& w, const Snapshot& s, OrgId org, std::size_t step);
 
+/// my_organizations() and claims() of a member actor list exactly the organizations of its
+/// tenant where the snapshot has it as a member, with that role (and its permissions), the
+/// active one marked and first.
+void check_memberships(World& w, const Snapshot& s, const Actor& actor);
+
 /// verify_api_key's answer for `key` against the snapshot: not_found once its organization
 /// is gone, revoked once revoked, else the key with its role's permissions (less what only
 /// the owner role holds).
