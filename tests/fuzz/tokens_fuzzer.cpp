@@ -134,7 +134,12 @@ void refused(const World& w, const Error& e, std::string_view call, std::string_
     ORGKIT_FUZZ_REQUIRE(!fuzz::mentions(e.message, s) && !fuzz::mentions(e.field, s),
                         std::string(call) + ": an error quotes a secret");
   }
-  if (text.size() >= 20) {
+  // What was presented, when it is shaped like a secret (a near miss is as good as the real
+  // one to someone reading logs). Other text may well be part of a message by chance.
+  const bool secret_shaped =
+      text.size() >= 20 &&
+      (text.rfind("oki_", 0) == 0 || text.rfind("okk_", 0) == 0 || text.rfind("otk_", 0) == 0);
+  if (secret_shaped) {
     ORGKIT_FUZZ_REQUIRE(!fuzz::mentions(e.message, text),
                         std::string(call) + ": an error quotes the presented secret");
   }
