@@ -21,7 +21,8 @@ packages=(
   # out. Debian's default LLVM (14 on Debian 12), so these follow the clang package.
   clang                            # compiler of the sanitize and tsan presets
   libclang-rt-dev                  # libclang-rt-14-dev: the ASan, UBSan and TSan runtimes
-                                   # (only recommended by clang's packages)
+                                   # and libFuzzer's (libclang_rt.fuzzer-x86_64.a, for
+                                   # tests/fuzz); only recommended by clang's packages
   llvm                             # llvm-symbolizer-14, which the runtimes call so that a
                                    # report's stack frames name file:line
 )

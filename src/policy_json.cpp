@@ -40,6 +40,22 @@ std::string pointer_of(const std::string& field) {
   return out;
 }
 
+// A key as one reference token of a JSON pointer (RFC 6901): '~' is written "~0" and '/'
+// "~1", so that a key holding either still names itself and nothing else.
+std::string escaped(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 Result<void> only_keys(const json& obj, const std::string& at,
                        std::initializer_list<std::string_view> allowed) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -48,8 +64,8 @@ Result<void> only_keys(const json& obj, const std::string& at,
     if (!ok) {
       std::string list;
       for (auto k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
-      return fail(bad(at + "/" + it.key(), fmt::format("unknown key '{}' (expected one of: {})",
-                                                       it.key(), list)));
+      return fail(bad(at + "/" + escaped(it.key()),
+                      fmt::format("unknown key '{}' (expected one of: {})", it.key(), list)));
     }
   }
   return {};
@@ -123,7 +139,9 @@ class DuplicateKeyGuard {
   };
   std::string pointer() const {
     std::string out;
-    for (const auto& f : frames_) out += "/" + (f.array ? std::to_string(f.index) : f.key);
+    for (const auto& f : frames_) {
+      out += "/" + (f.array ? std::to_string(f.index) : escaped(f.key));
+    }
     return out;
   }
   std::vector<Frame> frames_;

@@ -166,6 +166,17 @@ TEST_CASE("which roles a role may grant, change and remove (manages)", "[P4][P5]
         "permissions": [], "manages": "member"}]})") == "/roles/0/manages");
 }
 
+// Found by tests/fuzz/policy_json_fuzzer.cpp: a key holding '~' or '/' was written into the
+// pointer as it is, so "/member_rules/rem~ovable_roles" was no JSON pointer at all and
+// "/a/b" named a value "b" inside "a" instead of the key "a/b".
+TEST_CASE("a key with '~' or '/' is escaped in the error's JSON pointer", "[P2][policy][E2]") {
+  CHECK(field_of(R"({"permissions": ["a:b"], "roles": [], "a/b": 1})") == "/a~1b");
+  CHECK(field_of(R"({"permissions": ["a:b"], "roles": [{"name": "o", "rank": 1, "owner": true,
+        "permissions": []}], "member_rules": {"rem~ovable_roles": []}})") ==
+        "/member_rules/rem~0ovable_roles");
+  CHECK(field_of(R"({"permissions": ["a:b"], "roles": [], "~/": 1, "~/": 2})") == "/~0~1");
+}
+
 TEST_CASE("duplicate keys, out-of-range ranks, owner grants and directories", "[P2][P4][policy][E2]") {
   CHECK(field_of(R"({"permissions": ["a:read"], "permissions": ["a:read", "a:write"],
         "roles": [{"name": "o", "rank": 1, "owner": true, "permissions": ["*"]}]})") ==
