@@ -1,0 +1,438 @@
+#include "model/generator.hpp"
+
+#include <algorithm>
+
+namespace orgkit::model {
+
+std::uint64_t Random::next() {
+  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+namespace {
+
+const std::vector<std::string> custom_names = {"ops", "auditor", "lead"};
+const std::vector<std::string> grantable_pool = {
+    "members:read",     "members:read",         "resources:read",  "resources:read",
+    "members:invite",   "members:add",          "members:remove",  "members:update_role",
+    "resources:create", "resources:manage_own", "api_keys:manage", "audit:read",
+    "org:update",       "roles:manage"};
+
+// Picks what an op names, leaning on the model's state.
+class Picker {
+ public:
+  Picker(Random& random, const ReferenceModel& model) : r_(random), m_(model) {}
+
+  // Someone who is in some organization, most of the time; the others now and then.
+  int actor() {
+    std::vector<int> members;
+    for (int a = 0; a < cast_size; ++a) {
+      if (cast(a).is_member() && !orgs_of(a).empty()) members.push_back(a);
+    }
+    const int roll = r_.below(100);
+    if (roll < 65 && !members.empty()) return r_.pick(members);
+    if (roll < 80) return r_.below(first_other_user + 1);  // u1..u5, other:u1
+    if (roll < 88) return tenant_admin;
+    if (roll < 96) return default_host;
+    return other_host;
+  }
+
+  // Organizations the actor can see (R1: all the others are not_found).
+  std::vector<int> orgs_of(int actor) const {
+    std::vector<int> out;
+    for (int h : m_.org_handles()) {
+      if (m_.role_in(actor, h)) out.push_back(h);
+    }
+    return out;
+  }
+
+  int org(int actor) {
+    const auto mine = orgs_of(actor);
+    const auto all = m_.org_handles();
+    const int roll = r_.below(100);
+    if (roll < 82 && !mine.empty()) return r_.pick(mine);
+    if (roll < 96 && !all.empty()) return r_.pick(all);  // deleted, foreign, another tenant's
+    return 0;
+  }
+
+  const Org* live(int org) const {
+    auto it = m_.state().orgs.find(org);
+    return it != m_.state().orgs.end() && it->second.alive ? &it->second : nullptr;
+  }
+
+  // A target member, leaning on owners and on the actor themself.
+  std::string user(int actor, int org) {
+    const Org* o = live(org);
+    const int roll = r_.below(100);
+    if (o != nullptr && !o->members.empty()) {
+      std::vector<std::string> owners, members;
+      for (const auto& [id, m] : o->members) {
+        (m.role == "owner" ? owners : members).push_back(id);
+      }
+      if (roll < 30 && !owners.empty()) return r_.pick(owners);
+      if (roll < 50 && cast(actor).is_member()) return cast(actor).id;
+      if (roll < 85 && !members.empty()) return r_.pick(members);
+    }
+    return r_.pick(user_ids());
+  }
+
+  // Someone not in the organization yet, most of the time.
+  std::string newcomer(int org) {
+    const Org* o = live(org);
+    std::vector<std::string> out;
+    for (const auto& id : user_ids()) {
+      if (o == nullptr || o->members.count(id) == 0) out.push_back(id);
+    }
+    return !out.empty() && r_.percent(80) ? r_.pick(out) : r_.pick(user_ids());
+  }
+
+  std::string role(int org) {
+    const int roll = r_.below(100);
+    if (roll < 12) return "owner";
+    if (roll < 36) return "admin";
+    if (roll < 60) return "member";
+    if (roll < 75) return "viewer";
+    const Org* o = live(org);
+    if (roll < 95 && o != nullptr && !o->roles.empty()) {
+      auto it = o->roles.begin();
+      std::advance(it, r_.below(static_cast<int>(o->roles.size())));
+      return it->first;
+    }
+    if (roll < 95) return "member";
+    return r_.percent(50) ? "ghost" : r_.pick(custom_names);  // unknown here
+  }
+
+  // Whom ownership goes to: mostly a member who is not an owner yet.
+  std::string heir(int actor, int org) {
+    const Org* o = live(org);
+    std::vector<std::string> others;
+    if (o != nullptr) {
+      for (const auto& [id, m] : o->members) {
+        if (m.role != "owner") others.push_back(id);
+      }
+    }
+    if (!others.empty() && r_.percent(70)) return r_.pick(others);
+    return user(actor, org);
+  }
+
+  // A member principal of `org`, most of the time; else anyone.
+  int member_of(int org) {
+    const Org* o = live(org);
+    std::vector<int> actors;
+    for (int a = 0; o != nullptr && a < cast_size; ++a) {
+      if (cast(a).is_member() && cast(a).tenant == o->tenant && o->members.count(cast(a).id) != 0) {
+        actors.push_back(a);
+      }
+    }
+    return !actors.empty() && r_.percent(75) ? r_.pick(actors) : actor();
+  }
+
+  std::string custom_role(int org) {
+    const Org* o = live(org);
+    if (o != nullptr && !o->roles.empty() && r_.percent(85)) {
+      auto it = o->roles.begin();
+      std::advance(it, r_.below(static_cast<int>(o->roles.size())));
+      return it->first;
+    }
+    return r_.pick(custom_names);
+  }
+
+  std::vector<std::string> permissions() {
+    std::vector<std::string> out;
+    const int n = 1 + r_.below(4);
+    for (int i = 0; i < n; ++i) out.push_back(r_.pick(grantable_pool));
+    if (r_.percent(5)) out.push_back("billing:manage");  // R2: never for a custom role
+    return out;
+  }
+
+  std::string email(int org) {
+    const int roll = r_.below(100);
+    if (roll < 75) return email_of(newcomer(org));
+    if (roll < 85) {
+      std::string upper = email_of(r_.pick(user_ids()));
+      upper[0] = 'U';  // "U3@example.com": the same address (I2, I8)
+      for (auto i = upper.find('@') + 1; i < upper.size(); ++i) {
+        if (upper[i] >= 'a' && upper[i] <= 'z') upper[i] = static_cast<char>(upper[i] - 32);
+      }
+      return upper;
+    }
+    if (roll < 95) return "stranger@example.com";
+    return "not-an-email";
+  }
+
+  // A token: mostly one that works now, sometimes a used, stale or unknown one.
+  int token() {
+    const auto& tokens = m_.state().tokens;
+    const int roll = r_.below(100);
+    std::vector<int> working, all;
+    for (const auto& [t, inv] : tokens) {
+      all.push_back(t);
+      auto it = m_.state().invitations.find(inv);
+      if (it != m_.state().invitations.end() && it->second.token == t &&
+          it->second.state == Stored::pending) {
+        working.push_back(t);
+      }
+    }
+    if (roll < 70 && !working.empty()) return r_.pick(working);
+    if (roll < 92 && !all.empty()) return r_.pick(all);
+    return roll < 97 ? 0 : -1;
+  }
+
+  // Whom a token was meant for, if a cast member: accepting as them passes I2.
+  int invitee(int token) {
+    auto t = m_.state().tokens.find(token);
+    if (t != m_.state().tokens.end()) {
+      auto inv = m_.state().invitations.find(t->second);
+      if (inv != m_.state().invitations.end() && !inv->second.link && r_.percent(70)) {
+        const std::string key = email_key(inv->second.email);
+        const bool other = m_.state().orgs.at(inv->second.org).tenant == "other";
+        for (const auto& id : user_ids()) {
+          if (email_key(email_of(id)) == key) return other ? first_other_user : cast_index(id);
+        }
+      }
+    }
+    return r_.below(first_other_user + 1);
+  }
+
+  template <class Map>
+  int handle_in(const Map& items, int percent) {
+    if (items.empty() || !r_.percent(percent)) return 0;
+    auto it = items.begin();
+    std::advance(it, r_.below(static_cast<int>(items.size())));
+    return it->first;
+  }
+
+ private:
+  Random& r_;
+  const ReferenceModel& m_;
+};
+
+// The kinds, with how often each comes up.
+struct Weighted {
+  OpKind kind;
+  int weight;
+};
+
+const std::vector<Weighted>& weights() {
+  static const std::vector<Weighted> table = {
+      {OpKind::create_org, 5},
+      {OpKind::ensure_personal, 2},
+      {OpKind::update_org, 2},
+      {OpKind::delete_org, 2},
+      {OpKind::set_active, 3},
+      {OpKind::leave, 5},
+      {OpKind::transfer, 5},
+      {OpKind::add_member, 11},
+      {OpKind::change_role, 11},
+      {OpKind::remove_member, 7},
+      {OpKind::bulk_change_roles, 3},
+      {OpKind::bulk_remove, 2},
+      {OpKind::set_department, 2},
+      {OpKind::get_membership, 2},
+      {OpKind::set_plan, 3},
+      {OpKind::invite, 8},
+      {OpKind::create_link, 4},
+      {OpKind::accept, 8},
+      {OpKind::decline, 3},
+      {OpKind::preview, 2},
+      {OpKind::resend, 3},
+      {OpKind::revoke_invitation, 3},
+      {OpKind::create_role, 4},
+      {OpKind::update_role, 2},
+      {OpKind::delete_role, 3},
+      {OpKind::create_key, 3},
+      {OpKind::revoke_key, 2},
+      {OpKind::verify_key, 2},
+      {OpKind::advance_clock, 3},
+  };
+  return table;
+}
+
+// What an op needs to exist first, mostly: with nothing to act on, it becomes the op that
+// makes something (a sequence that only hears not_found tests little).
+OpKind with_material(OpKind kind, Random& r, const State& s) {
+  const bool any_roles = std::any_of(s.orgs.begin(), s.orgs.end(), [](const auto& o) {
+    return o.second.alive && !o.second.roles.empty();
+  });
+  switch (kind) {
+    case OpKind::accept:
+    case OpKind::decline:
+    case OpKind::preview:
+      if (s.tokens.empty() && r.percent(85))
+        return r.percent(75) ? OpKind::invite : OpKind::create_link;
+      return kind;
+    case OpKind::resend:
+    case OpKind::revoke_invitation:
+      return s.invitations.empty() && r.percent(85) ? OpKind::invite : kind;
+    case OpKind::revoke_key:
+    case OpKind::verify_key:
+      return s.keys.empty() && r.percent(85) ? OpKind::create_key : kind;
+    case OpKind::update_role:
+    case OpKind::delete_role:
+      return !any_roles && r.percent(85) ? OpKind::create_role : kind;
+    default:
+      return kind;
+  }
+}
+
+OpKind pick_kind(Random& r, const ReferenceModel& model) {
+  const auto& orgs = model.state().orgs;
+  const auto live =
+      std::count_if(orgs.begin(), orgs.end(), [](const auto& o) { return o.second.alive; });
+  if (live < 2 && r.percent(60))
+    return r.percent(85) ? OpKind::create_org : OpKind::ensure_personal;
+  // Organizations of one or two members have few rules to break: grow them now and then.
+  const auto small = std::count_if(orgs.begin(), orgs.end(), [](const auto& o) {
+    return o.second.alive && !o.second.personal && o.second.members.size() < 3;
+  });
+  if (small * 2 >= live && r.percent(20))
+    return r.percent(60) ? OpKind::add_member : OpKind::invite;
+  int total = 0;
+  for (const auto& w : weights()) total += w.weight;
+  int roll = r.below(total);
+  for (const auto& w : weights()) {
+    if (roll < w.weight) return with_material(w.kind, r, model.state());
+    roll -= w.weight;
+  }
+  return OpKind::advance_clock;
+}
+
+void fill_org_op(Op& op, Random& r, Picker& p) {
+  op.org = p.org(op.actor);
+  switch (op.kind) {
+    case OpKind::update_org:
+      op.text = r.pick(std::vector<std::string>{"Acme Corp", "Renamed"});
+      break;
+    case OpKind::transfer:
+      op.user = p.heir(op.actor, op.org);
+      if (r.percent(35)) op.role = r.percent(80) ? p.role(op.org) : "ghost";
+      break;
+    case OpKind::add_member:
+      op.user = p.newcomer(op.org);
+      op.role = p.role(op.org);
+      break;
+    case OpKind::change_role:
+      op.user = p.user(op.actor, op.org);
+      op.role = p.role(op.org);
+      break;
+    case OpKind::remove_member:
+    case OpKind::get_membership:
+      op.user = p.user(op.actor, op.org);
+      break;
+    case OpKind::bulk_change_roles:
+    case OpKind::bulk_remove:
+      for (int i = 0, n = 2 + r.below(3); i < n; ++i) {
+        op.rows.emplace_back(p.user(op.actor, op.org),
+                             op.kind == OpKind::bulk_remove ? "" : p.role(op.org));
+      }
+      break;
+    case OpKind::set_department:
+      op.user = p.user(op.actor, op.org);
+      op.text = r.pick(std::vector<std::string>{"", "eng", "sales"});
+      break;
+    case OpKind::set_plan:
+      op.plan = r.pick(std::vector<std::string>{"team", "pro", "free", "gold"});
+      break;
+    case OpKind::invite:
+      op.text = p.email(op.org);
+      op.role = p.role(op.org);
+      op.alt = r.pick(std::vector<std::string>{"", "", "eng"});
+      op.number = r.percent(70) ? 0 : r.percent(65) ? 60 : 2880;
+      break;
+    case OpKind::create_link:
+      op.role = p.role(op.org);
+      op.number = r.below(4);
+      break;
+    case OpKind::create_role:
+      op.text = r.percent(90) ? r.pick(custom_names) : "admin";
+      op.number = r.pick(std::vector<int>{5, 15, 30, 30, 45, 50, 60, 100});
+      op.perms = p.permissions();
+      break;
+    case OpKind::update_role:
+      op.text = p.custom_role(op.org);
+      if (r.percent(40))
+        op.alt = r.pick(std::vector<std::string>{"ops", "auditor", "chief", "viewer"});
+      op.flag = !op.alt.empty() ? r.percent(40) : true;
+      if (op.flag) op.perms = p.permissions();
+      break;
+    case OpKind::delete_role:
+      op.text = p.custom_role(op.org);
+      if (r.percent(50)) {
+        op.alt = r.pick(std::vector<std::string>{"member", "viewer", "admin", "owner", "ghost"});
+        if (r.percent(15)) op.alt = op.text;
+        if (r.percent(15)) op.alt = p.custom_role(op.org);
+      }
+      break;
+    case OpKind::create_key:
+      op.role = p.role(op.org);
+      op.number = r.percent(70) ? 0 : 60;
+      break;
+    default:
+      break;
+  }
+}
+
+Op next_op(int id, Random& r, const ReferenceModel& model) {
+  Picker p(r, model);
+  Op op;
+  op.id = id;
+  op.kind = pick_kind(r, model);
+  op.actor = p.actor();
+  const auto& s = model.state();
+  switch (op.kind) {
+    case OpKind::create_org:
+      op.text = r.pick(std::vector<std::string>{"Acme", "Acme", "Globex", "User u2", "Initech"});
+      if (r.percent(35))
+        op.alt = r.pick(std::vector<std::string>{"acme", "team-a", "team-b", "user-u3"});
+      if (r.percent(25)) op.plan = r.pick(std::vector<std::string>{"pro", "pro", "free", "gold"});
+      if (!cast(op.actor).is_member() ? r.percent(92) : r.percent(6)) op.user = r.pick(user_ids());
+      return op;
+    case OpKind::ensure_personal:
+      return op;
+    case OpKind::accept:
+    case OpKind::decline:
+    case OpKind::preview:
+      op.ref = p.token();
+      if (op.kind != OpKind::preview || r.percent(80)) op.actor = p.invitee(op.ref);
+      return op;
+    case OpKind::resend:
+    case OpKind::revoke_invitation:
+      op.ref = p.handle_in(s.invitations, 90);
+      op.org = op.ref != 0 && r.percent(85) ? s.invitations.at(op.ref).org : p.org(op.actor);
+      op.actor = p.member_of(op.org);
+      return op;
+    case OpKind::revoke_key:
+      op.ref = p.handle_in(s.keys, 90);
+      op.org = op.ref != 0 && r.percent(85) ? s.keys.at(op.ref).org : p.org(op.actor);
+      op.actor = p.member_of(op.org);
+      return op;
+    case OpKind::verify_key: {
+      std::vector<int> issued(s.issued_keys.begin(), s.issued_keys.end());
+      op.ref = !issued.empty() && r.percent(90) ? r.pick(issued) : 0;
+      return op;
+    }
+    case OpKind::advance_clock:
+      op.number = r.pick(std::vector<int>{1, 61, 1500, 4320, 11520, 44640});
+      return op;
+    default:
+      fill_org_op(op, r, p);
+      return op;
+  }
+}
+
+}  // namespace
+
+std::vector<Op> generate(std::uint64_t seed, int steps) {
+  Random r(seed);
+  ReferenceModel scratch;  // where the sequence stands, so the next op can name what exists
+  std::vector<Op> ops;
+  for (int id = 1; id <= steps; ++id) {
+    ops.push_back(next_op(id, r, scratch));
+    (void)scratch.apply(ops.back());
+  }
+  return ops;
+}
+
+}  // namespace orgkit::model
