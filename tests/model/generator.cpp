@@ -416,6 +416,24 @@ Op next_op(int id, Random& r, const ReferenceModel& model) {
     case OpKind::advance_clock:
       op.number = r.pick(std::vector<int>{1, 61, 1500, 4320, 11520, 44640});
       return op;
+    case OpKind::update_role:
+    case OpKind::delete_role: {
+      // Mostly in an organization that has custom roles, by one of its members.
+      std::vector<int> with_roles;
+      for (const auto& [handle, org] : s.orgs) {
+        if (org.alive && !org.roles.empty()) with_roles.push_back(handle);
+      }
+      fill_org_op(op, r, p);
+      if (!with_roles.empty() && r.percent(70)) {
+        op.org = r.pick(with_roles);
+        op.actor = p.member_of(op.org);
+        const auto& roles = s.orgs.at(op.org).roles;
+        auto it = roles.begin();
+        std::advance(it, r.below(static_cast<int>(roles.size())));
+        op.text = it->first;
+      }
+      return op;
+    }
     default:
       fill_org_op(op, r, p);
       return op;

@@ -1,24 +1,14 @@
 // The reference model: invitations and links (I1-I5, I7, I8, R3, O2).
 #include "model/reference_model.hpp"
+#include "model/reference_model_steps.hpp"
 
 #include <algorithm>
 
 namespace orgkit::model {
 
-namespace {
+using namespace steps;
 
-Outcome ok(std::string value = {}) {
-  return Outcome{std::nullopt, {}, std::move(value)};
-}
-Outcome fail(ErrorCode code) {
-  return Outcome{code, {}, {}};
-}
-std::string handle_text(int h) {
-  return "#" + std::to_string(h);
-}
-bool holds(const RoleDef& role, int p) {
-  return (role.permissions & (Permissions{1} << p)) != 0;
-}
+namespace {
 
 constexpr std::int64_t minute_ms = 60'000;
 constexpr std::int64_t hour_ms = 60 * minute_ms;

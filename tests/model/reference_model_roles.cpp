@@ -1,24 +1,14 @@
 // The reference model: custom roles (P6, R2) and API keys (P9).
 #include "model/reference_model.hpp"
+#include "model/reference_model_steps.hpp"
 
 #include <algorithm>
 
 namespace orgkit::model {
 
-namespace {
+using namespace steps;
 
-Outcome ok(std::string value = {}) {
-  return Outcome{std::nullopt, {}, std::move(value)};
-}
-Outcome fail(ErrorCode code) {
-  return Outcome{code, {}, {}};
-}
-std::string handle_text(int h) {
-  return "#" + std::to_string(h);
-}
-bool holds(const RoleDef& role, int p) {
-  return (role.permissions & (Permissions{1} << p)) != 0;
-}
+namespace {
 
 bool is_policy_role(const std::string& name) {
   return name == "owner" || name == "admin" || name == "member" || name == "viewer";
