@@ -366,7 +366,7 @@ void LibraryRunner::read_org(int handle, OrgId id, const std::string& tenant, Sn
   row.tenant = o->tenant.value();
   row.name = o->name;
   row.slug = o->slug;
-  row.plan = o->plan.empty() ? "team" : o->plan;  // empty means the default plan
+  row.plan = o->plan;
   row.personal = o->personal;
   auto fail_read = [&](const char* what, const Error& e) {
     violations_.push_back(std::string(what) + "(#" + std::to_string(handle) + "): " + to_string(e));

@@ -137,6 +137,17 @@ TEST_CASE("the classic cases agree with the reference model", "[model][O7][O8][P
 )");
 }
 
+// Found by the model (seed 9): a personal organization was created without the default plan
+// (PlanSettings::default_plan is "given to new organizations that name none"), so moving it
+// to the plan it was already on recorded organization.plan_changed.
+TEST_CASE("a personal organization is on the default plan, and moving it there changes nothing",
+          "[model][O2][I7][A1]") {
+  check_sequence(R"(
+#2 u3 ensure_personal
+#5 u3 set_plan org=#2 plan=team
+)");
+}
+
 TEST_CASE("a printed sequence reads back as the same ops", "[model]") {
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     const auto ops = generate(seed, 60);
