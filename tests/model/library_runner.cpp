@@ -414,6 +414,15 @@ void LibraryRunner::read_org(int handle, OrgId id, const std::string& tenant, Sn
   } else {
     fail_read("list_api_keys", keys.error());
   }
+  AuditQuery aq;
+  aq.limit = 1000;
+  if (auto events = kit_.list_audit_events(host, id, aq)) {
+    for (auto e = events->items.rbegin(); e != events->items.rend(); ++e) {
+      row.audit.push_back(e->action + " by " + e->actor.value());
+    }
+  } else {
+    fail_read("list_audit_events", events.error());
+  }
   out.orgs[handle] = std::move(row);
 }
 

@@ -157,6 +157,10 @@ std::string ReferenceModel::free_slug(const std::string& tenant, const std::stri
   return "*";
 }
 
+void ReferenceModel::record(int org, const char* action, int actor) {
+  state_.orgs.at(org).audit.push_back(std::string(action) + " by " + cast(actor).id);
+}
+
 std::vector<int> ReferenceModel::org_handles() const {
   std::vector<int> out;
   for (const auto& [handle, org] : state_.orgs) out.push_back(handle);
@@ -282,6 +286,7 @@ Outcome ReferenceModel::create_org(const Op& op) {
   org.created_by = who.id;
   org.members[owner] = Member{"owner", email_of(owner), ""};
   state_.orgs[op.id] = std::move(org);
+  record(op.id, "organization.created", op.actor);
   return ok("org=" + handle_text(op.id));
 }
 
@@ -302,6 +307,7 @@ Outcome ReferenceModel::ensure_personal(const Op& op) {
   org.personal = true;
   org.members[who.id] = Member{"owner", who.email(), ""};
   state_.orgs[op.id] = std::move(org);
+  record(op.id, "organization.created", op.actor);
   return ok("org=" + handle_text(op.id));
 }
 
@@ -309,7 +315,9 @@ Outcome ReferenceModel::update_org(const Op& op) {
   auto role = role_in(op.actor, op.org);
   if (!role) return fail(ErrorCode::not_found);
   if (!holds(*role, org_update)) return fail(ErrorCode::permission_denied);
+  if (live(op.org)->name == op.text) return ok();  // nothing changed, nothing recorded
   live(op.org)->name = op.text;
+  record(op.org, "organization.updated", op.actor);
   return ok();
 }
 
@@ -349,6 +357,7 @@ std::optional<ErrorCode> ReferenceModel::leave_step(int actor, int org_handle) {
   org.members.erase(who.id);
   auto active = state_.active.find({who.tenant, who.id});
   if (active != state_.active.end() && active->second == org_handle) state_.active.erase(active);
+  record(org_handle, "member.left", actor);
   return std::nullopt;
 }
 
@@ -374,6 +383,7 @@ Outcome ReferenceModel::transfer(const Op& op) {
   if (target->second.role == "owner") return fail(ErrorCode::conflict);
   target->second.role = "owner";
   org.members.at(who.id).role = keep->name;
+  record(op.org, "ownership.transferred", op.actor);
   return ok();
 }
 
@@ -397,6 +407,7 @@ Outcome ReferenceModel::add_member(const Op& op) {
   }
   if (member) return fail(ErrorCode::already_exists);
   org.members[op.user] = Member{granted->name, email_of(op.user), ""};
+  record(op.org, "member.added", op.actor);
   return ok();
 }
 
@@ -419,6 +430,7 @@ std::optional<ErrorCode> ReferenceModel::change_role_step(int actor, int org_han
                                     [](const auto& m) { return m.second.role == "owner"; });
   if (target->second.role == "owner" && owners <= 1) return ErrorCode::conflict;  // P4, O7
   target->second.role = granted->name;
+  record(org_handle, "member.role_changed", actor);
   return std::nullopt;
 }
 
@@ -443,6 +455,7 @@ std::optional<ErrorCode> ReferenceModel::remove_step(int actor, int org_handle,
                                     [](const auto& m) { return m.second.role == "owner"; });
   if (target->second.role == "owner" && owners <= 1) return ErrorCode::conflict;
   org.members.erase(target);
+  record(org_handle, "member.removed", actor);
   return std::nullopt;
 }
 
@@ -481,7 +494,9 @@ Outcome ReferenceModel::set_department(const Op& op) {
   const bool self = cast(op.actor).is_member() && op.user == cast(op.actor).id;
   auto current = find_role(org, target->second.role);
   if (!self && current && !may_manage(*role, *current)) return fail(ErrorCode::permission_denied);
+  if (target->second.department == op.text) return ok();
   target->second.department = op.text;
+  record(op.org, "member.department_changed", op.actor);
   return ok();
 }
 
@@ -509,6 +524,7 @@ Outcome ReferenceModel::set_plan(const Op& op) {
     return fail(ErrorCode::limit_exceeded);
   }
   org.plan = plan->name;
+  record(op.org, "organization.plan_changed", op.actor);
   return ok();
 }
 

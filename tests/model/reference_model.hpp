@@ -121,6 +121,7 @@ struct Org {
   bool alive = true;
   std::map<std::string, Member> members;
   std::map<std::string, CustomRoleDef> roles;
+  std::vector<std::string> audit;  ///< "action by actor", oldest first (A1).
 };
 
 enum class Stored { pending, accepted, declined, revoked };
@@ -229,6 +230,8 @@ class ReferenceModel {
   int holders(int org, const std::string& role) const;
   void reassign(int org, const std::string& from, const std::string& to);
   std::string claims_line(int org, const std::string& role) const;
+  /// A1: the change is recorded in `org`'s trail, with who made it.
+  void record(int org, const char* action, int actor);
   char answer(const Probe& probe) const;
 
   Org* live(int org);

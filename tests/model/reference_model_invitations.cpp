@@ -119,6 +119,7 @@ Outcome ReferenceModel::invite(const Op& op) {
   const int handle = previous != nullptr ? previous_handle : op.id;
   state_.invitations[handle] = fresh;
   state_.tokens[op.id] = handle;
+  record(op.org, previous != nullptr ? "invitation.refreshed" : "invitation.created", op.actor);
   return ok("invitation=" + handle_text(handle) + " refreshed=" + (previous ? "1" : "0"));
 }
 
@@ -147,6 +148,7 @@ Outcome ReferenceModel::create_link(const Op& op) {
   link.token = op.id;
   state_.invitations[op.id] = link;
   state_.tokens[op.id] = op.id;
+  record(op.org, "invitation.link_created", op.actor);
   return ok("invitation=" + handle_text(op.id));
 }
 
@@ -164,6 +166,7 @@ Outcome ReferenceModel::accept(const Op& op) {
   if (inviter_lost_authority(inv, *role)) {
     // R3: refused; the invitation closes as revoked, with its reason (README, service.hpp).
     inv.state = Stored::revoked;
+    record(inv.org, "invitation.revoked", op.actor);  // committed, though the accept fails
     return fail(ErrorCode::revoked);
   }
   auto limit = seat_limit(org);
@@ -172,6 +175,7 @@ Outcome ReferenceModel::accept(const Op& op) {
   }
   inv.state = Stored::accepted;
   org.members[who.id] = Member{role->name, who.email(), inv.department};
+  record(inv.org, "invitation.accepted", op.actor);
   return ok("role=" + role->name + " verified=" + (inv.link ? "0" : "1"));
 }
 
@@ -182,6 +186,7 @@ Outcome ReferenceModel::decline(const Op& op) {
   Invitation& inv = state_.invitations.at(handle);
   if (inv.link) return fail(ErrorCode::conflict);  // I4: a link is left unused instead
   inv.state = Stored::declined;
+  record(inv.org, "invitation.declined", op.actor);
   return ok();
 }
 
@@ -226,6 +231,7 @@ Outcome ReferenceModel::resend(const Op& op) {
   inv.expires_at = state_.now + lifetime;
   inv.token = op.id;
   state_.tokens[op.id] = found->first;
+  record(op.org, "invitation.resent", op.actor);
   return ok("invitation=" + handle_text(found->first));
 }
 
@@ -243,6 +249,7 @@ Outcome ReferenceModel::revoke_invitation(const Op& op) {
   if (inv.state == Stored::revoked) return fail(ErrorCode::revoked);
   if (inv.state != Stored::pending) return fail(ErrorCode::conflict);
   inv.state = Stored::revoked;
+  record(op.org, "invitation.revoked", op.actor);
   return ok();
 }
 

@@ -70,6 +70,7 @@ Outcome ReferenceModel::create_role(const Op& op) {
   Org& org = *live(op.org);
   if (org.roles.count(op.text) != 0) return fail(ErrorCode::already_exists);
   org.roles[op.text] = CustomRoleDef{op.number, std::move(permissions)};
+  record(op.org, "role.created", op.actor);
   return ok();
 }
 
@@ -99,6 +100,7 @@ Outcome ReferenceModel::update_role(const Op& op) {
   org.roles.erase(current);
   org.roles[rename ? op.alt : op.text] = next;
   if (rename) reassign(op.org, op.text, op.alt);  // its holders keep it under the new name
+  record(op.org, "role.updated", op.actor);
   return ok();
 }
 
@@ -122,6 +124,7 @@ Outcome ReferenceModel::delete_role(const Op& op) {
     reassign(op.org, op.text, target->name);
   }
   org.roles.erase(op.text);
+  record(op.org, "role.deleted", op.actor);
   return ok();
 }
 
@@ -140,6 +143,7 @@ Outcome ReferenceModel::create_key(const Op& op) {
   if (op.number > 0) key.expires_at = state_.now + std::int64_t{op.number} * 60'000;
   state_.keys[op.id] = key;
   state_.issued_keys.insert(op.id);
+  record(op.org, "api_key.created", op.actor);
   return ok("key=" + handle_text(op.id));
 }
 
@@ -153,6 +157,7 @@ Outcome ReferenceModel::revoke_key(const Op& op) {
   if (held && !may_grant(*role, *held)) return fail(ErrorCode::permission_denied);
   if (key->second.revoked) return fail(ErrorCode::revoked);
   key->second.revoked = true;
+  record(op.org, "api_key.revoked", op.actor);
   return ok();
 }
 

@@ -49,7 +49,7 @@ Snapshot ReferenceModel::snapshot(const std::vector<Probe>& probes) const {
   Snapshot out;
   for (const auto& [handle, org] : state_.orgs) {
     if (!org.alive) continue;
-    OrgRow row{org.tenant, org.name, org.slug, org.plan, org.personal, {}, {}, {}, {}};
+    OrgRow row{org.tenant, org.name, org.slug, org.plan, org.personal, {}, {}, {}, {}, org.audit};
     for (const auto& [user, m] : org.members) row.members[user] = {m.role, m.email, m.department};
     for (const auto& [name, r] : org.roles) {
       row.roles[name] = {r.rank, {r.permissions.begin(), r.permissions.end()}};

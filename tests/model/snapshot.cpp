@@ -80,6 +80,15 @@ void compare_org(int handle, const OrgRow& e, const OrgRow& a, std::vector<std::
   compare_rows(where + " invitation", e.invitations, a.invitations, out, &handle_text);
   compare_rows(where + " custom role", e.roles, a.roles, out, &string_text);
   compare_rows(where + " key", e.keys, a.keys, out, &handle_text);
+  if (e.audit != a.audit) {  // A1: the first event where they part
+    std::size_t i = 0;
+    while (i < e.audit.size() && i < a.audit.size() && e.audit[i] == a.audit[i]) ++i;
+    out.push_back(where + " audit event " + std::to_string(i + 1) + ": model '" +
+                  (i < e.audit.size() ? e.audit[i] : "(none)") + "', library '" +
+                  (i < a.audit.size() ? a.audit[i] : "(none)") + "' (" +
+                  std::to_string(e.audit.size()) + " and " + std::to_string(a.audit.size()) +
+                  " events)");
+  }
 }
 
 }  // namespace

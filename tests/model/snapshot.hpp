@@ -61,7 +61,7 @@ struct OrgRow {
   friend bool operator==(const OrgRow& a, const OrgRow& b) {
     return a.tenant == b.tenant && a.name == b.name && a.slug == b.slug && a.plan == b.plan &&
            a.personal == b.personal && a.members == b.members && a.invitations == b.invitations &&
-           a.roles == b.roles && a.keys == b.keys;
+           a.roles == b.roles && a.keys == b.keys && a.audit == b.audit;
   }
   std::string tenant;
   std::string name;
@@ -71,7 +71,8 @@ struct OrgRow {
   std::map<std::string, MemberRow> members;  ///< By user id.
   std::map<int, InvitationRow> invitations;  ///< By handle.
   std::map<std::string, CustomRoleRow> roles;
-  std::map<int, KeyRow> keys;  ///< By handle.
+  std::map<int, KeyRow> keys;      ///< By handle.
+  std::vector<std::string> audit;  ///< A1: "action by actor", oldest first.
 };
 
 /// One user's claims (P8, with permissions) and active organization (O6), as text:
