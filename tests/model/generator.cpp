@@ -36,6 +36,7 @@ const std::vector<Weighted>& weights() {
       {OpKind::bulk_change_roles, 3},
       {OpKind::bulk_remove, 2},
       {OpKind::set_department, 2},
+      {OpKind::find_member, 2},
       {OpKind::get_membership, 2},
       {OpKind::set_plan, 3},
       {OpKind::invite, 8},
@@ -122,6 +123,9 @@ void fill_org_op(Op& op, Random& r, Picker& p) {
     case OpKind::change_role:
       op.user = p.user(op.actor, op.org);
       op.role = p.role(op.org);
+      break;
+    case OpKind::find_member:
+      op.text = r.percent(60) ? email_of(p.user(op.actor, op.org)) : p.email(op.org);
       break;
     case OpKind::remove_member:
     case OpKind::get_membership:

@@ -112,7 +112,15 @@ std::optional<Failure> run_sequence(const std::vector<Op>& ops, const Decorator&
     }
     const auto probes = probes_for(model.org_handles(), focus);
     now.probes = model.answers(probes);
-    for (auto& d : differences(now, library.snapshot(probes), probes)) {
+    Snapshot seen = library.snapshot(probes);
+    focus.insert(0);
+    for (int org : focus) {  // I4: the member table of what changed, as everyone reads it
+      for (int actor = 0; actor < cast_size; ++actor) {
+        now.rosters[{org, actor}] = model.roster(org, actor);
+        seen.rosters[{org, actor}] = library.roster(org, actor);
+      }
+    }
+    for (auto& d : differences(now, seen, probes)) {
       found.push_back(std::move(d));
     }
     before = std::move(now);

@@ -117,6 +117,7 @@ Outcome LibraryRunner::apply(const Op& op) {
     case OpKind::bulk_change_roles:
     case OpKind::bulk_remove:
     case OpKind::set_department:
+    case OpKind::find_member:
     case OpKind::get_membership:
       return members_op(op);
     case OpKind::invite:
@@ -232,6 +233,12 @@ Outcome LibraryRunner::members_op(const Op& op) {
       auto r = kit_.get_membership(a, id, user);
       Outcome out = answer(r);
       if (r) out.value = "role=" + r->role;
+      return out;
+    }
+    case OpKind::find_member: {
+      auto r = kit_.find_member_by_email(a, id, op.text);
+      Outcome out = answer(r);
+      if (r) out.value = "user=" + r->user.value();
       return out;
     }
     default:
@@ -446,6 +453,23 @@ UserRow LibraryRunner::read_user(int actor) {
                        joined(o.permissions) + "]");
   }
   return row;
+}
+
+std::string LibraryRunner::roster(int org_handle, int actor) {
+  RosterQuery q;
+  q.limit = 1000;
+  auto page = kit_.list_roster(actor_of(actor), org(org_handle), q);
+  if (!page) return std::string(to_string(page.error().code));
+  std::string out;
+  for (const auto& row : page->items) {
+    if (row.status == RosterStatus::active) {
+      out += "active " + (row.user ? row.user->value() : "?") + " " + row.role + "; ";
+    } else {
+      out += "pending " + row.email + " " + row.role + " " +
+             (row.invitation ? invitation_handle(*row.invitation) : "#?") + "; ";
+    }
+  }
+  return out;
 }
 
 char LibraryRunner::probe(const Probe& p) {

@@ -29,6 +29,9 @@ class LibraryRunner {
   /// What the library shows now (read as each tenant's host, so reading changes nothing).
   Snapshot snapshot(const std::vector<Probe>& probes);
 
+  /// I4: list_roster of `org` as `actor` reads it, as ReferenceModel::roster writes it.
+  std::string roster(int org, int actor);
+
   /// Invariants that need no model, broken since the last call (U1: a commit token never
   /// goes backwards). Empty when none.
   std::vector<std::string> take_violations();

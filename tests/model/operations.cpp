@@ -50,6 +50,7 @@ const std::vector<Labels>& labels() {
       {OpKind::bulk_remove, "bulk_remove", true, nullptr, nullptr, nullptr, nullptr},
       {OpKind::set_department, "set_department", true, nullptr, "department", nullptr, nullptr},
       {OpKind::get_membership, "get_membership", true, nullptr, nullptr, nullptr, nullptr},
+      {OpKind::find_member, "find_member", true, nullptr, "email", nullptr, nullptr},
       {OpKind::set_plan, "set_plan", true, nullptr, nullptr, nullptr, nullptr},
       {OpKind::invite, "invite", true, nullptr, "email", "department", "expires_min"},
       {OpKind::create_link, "create_link", true, nullptr, nullptr, nullptr, "expiry"},

@@ -77,6 +77,7 @@ enum class OpKind {
   bulk_remove,        // org, rows (user)
   set_department,     // org, user, text=department
   get_membership,     // org, user
+  find_member,        // org, text=email
   set_plan,           // org, plan
   invite,       // org, text=email, role, alt=department, number=expires_in minutes (0 default)
   create_link,  // org, role, number=LinkExpiry (0-3)

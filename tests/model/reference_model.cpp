@@ -213,6 +213,8 @@ Outcome ReferenceModel::apply(const Op& op) {
       return set_department(op);
     case OpKind::get_membership:
       return get_membership(op);
+    case OpKind::find_member:
+      return find_member(op);
     case OpKind::set_plan:
       return set_plan(op);
     case OpKind::invite:
@@ -509,6 +511,24 @@ Outcome ReferenceModel::get_membership(const Op& op) {
   auto target = org.members.find(op.user);
   if (target == org.members.end()) return fail(ErrorCode::not_found);
   return ok("role=" + target->second.role);
+}
+
+// P10: found by address, trimmed and ignoring case; one's own without members:read.
+Outcome ReferenceModel::find_member(const Op& op) {
+  if (op.text.find('@') == std::string::npos) return fail(ErrorCode::invalid_argument);
+  auto role = role_in(op.actor, op.org);
+  if (!role) return fail(ErrorCode::not_found);
+  const Org& org = *live(op.org);
+  const std::string key = email_key(op.text);
+  const CastMember& who = cast(op.actor);
+  if (who.is_member() && email_key(org.members.at(who.id).email) == key) {
+    return ok("user=" + who.id);
+  }
+  if (!holds(*role, members_read)) return fail(ErrorCode::permission_denied);
+  for (const auto& [user, m] : org.members) {
+    if (email_key(m.email) == key) return ok("user=" + user);
+  }
+  return fail(ErrorCode::not_found);
 }
 
 Outcome ReferenceModel::set_plan(const Op& op) {

@@ -171,6 +171,9 @@ class ReferenceModel {
   /// The answers to `probes`, one character each (Snapshot::probes).
   [[nodiscard]] std::string answers(const std::vector<Probe>& probes) const;
 
+  /// I4: the member table of `org` as `actor` reads it (Snapshot::rosters).
+  [[nodiscard]] std::string roster(int org, int actor) const;
+
   /// Every organization handle ever created, in creation order.
   [[nodiscard]] std::vector<int> org_handles() const;
 
@@ -198,6 +201,7 @@ class ReferenceModel {
   Outcome bulk_remove(const Op& op);
   Outcome set_department(const Op& op);
   Outcome get_membership(const Op& op);
+  Outcome find_member(const Op& op);
   Outcome set_plan(const Op& op);
   Outcome invite(const Op& op);
   Outcome create_link(const Op& op);

@@ -102,6 +102,26 @@ Snapshot ReferenceModel::snapshot(const std::vector<Probe>& probes) const {
   return out;
 }
 
+// I4: every member, by user id, then every pending and unexpired email invitation, newest
+// first, those only for whoever may list invitations (members:invite).
+std::string ReferenceModel::roster(int org_handle, int actor) const {
+  auto role = role_in(actor, org_handle);
+  if (!role) return "not_found";
+  if (!holds(*role, members_read)) return "permission_denied";
+  const Org& org = state_.orgs.at(org_handle);
+  std::string out;
+  for (const auto& [user, m] : org.members) out += "active " + user + " " + m.role + "; ";
+  if (!holds(*role, members_invite)) return out;
+  for (auto it = state_.invitations.rbegin(); it != state_.invitations.rend(); ++it) {
+    const Invitation& inv = it->second;
+    if (inv.org == org_handle && !inv.link && inv.state == Stored::pending &&
+        inv.expires_at > state_.now) {
+      out += "pending " + inv.email + " " + inv.role + " " + handle_text(it->first) + "; ";
+    }
+  }
+  return out;
+}
+
 std::string ReferenceModel::answers(const std::vector<Probe>& probes) const {
   std::string out;
   out.reserve(probes.size());

@@ -158,6 +158,14 @@ std::vector<std::string> differences(const Snapshot& expected, const Snapshot& a
                     "', library '" + got + "'");
     }
   }
+  for (const auto& [key, rows] : expected.rosters) {
+    auto it = actual.rosters.find(key);
+    const std::string got = it == actual.rosters.end() ? "(not asked)" : it->second;
+    if (got != rows) {
+      out.push_back("list_roster(" + cast(key.second).name + ", org #" + std::to_string(key.first) +
+                    "): model '" + rows + "', library '" + got + "'");
+    }
+  }
   if (expected.probes.size() != actual.probes.size()) {
     out.push_back("probe lists differ in length (a harness bug)");
     return out;

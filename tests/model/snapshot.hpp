@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace orgkit::model {
@@ -106,6 +107,9 @@ struct Snapshot {
   std::map<int, UserRow> users;              ///< By cast index (member principals).
   std::map<int, std::string> verified_keys;  ///< verify_api_key of every key ever issued.
   std::string probes;                        ///< One character per probe, in probe order.
+  /// I4: list_roster of an organization the step changed, as each principal reads it:
+  /// "active u1 owner; pending u3@example.com member #7; " or the error code.
+  std::map<std::pair<int, int>, std::string> rosters;  ///< By (org, cast index).
 };
 
 /// The probes asked after a step, given the organization handles ever created and those the
