@@ -1,7 +1,9 @@
 // A second, independent statement of orgkit's rules: plain containers and the rules of
 // docs/rules.md written out again, for the model-based test to compare the library with after
 // every step. It never calls src/ (no rules::, no PermissionPolicy): where it agrees with the
-// library, two implementations agree.
+// library, two implementations agree. Where the documents leave the order of several
+// refusals open, the model answers as the library does (the documents fix only R1's
+// "visibility first").
 //
 // What it covers (the ids of docs/rules.md):
 //   O1 create (explicit and derived slugs, -2 ... -5 on collision, the per-user limit of R4),
@@ -11,29 +13,37 @@
 //   zero owners) for add, change, remove, bulk changes and removals row by row, departments,
 //   invitations, links, custom roles and keys; P6 custom roles (create, rename, change
 //   permissions, delete with and without reassignment, holders counted); P7 own or all;
-//   P8 claims with permissions; P9 keys (create, revoke, verify, expiry); R1 visibility
-//   first; R2 owner-reserved permissions; R3 the inviter re-checked at accept (the invitation
-//   closes as revoked) and at preview; I1-I5 and I8 invitations and links with expiry from
-//   the injected clock, refresh, resend, revoke, decline, preview; I7 plans (gating, seats
-//   with pending invitations not holding seats, set_plan); U3 tenant administrators and
-//   the host; E1 check() and authorize() for every principal.
+//   P8 claims with permissions; P9 keys (create, revoke, verify, expiry); P10 members found
+//   by address; R1 visibility first; R2 owner-reserved permissions; R3 the inviter re-checked
+//   at accept (the invitation closes as revoked, as README.md and service.hpp say; rules.md's
+//   R3 says "nothing is written") and at preview; I1-I5 and I8 invitations and links with
+//   expiry from the injected clock, refresh (an expired one too), resend, revoke, decline,
+//   preview, the member table (list_roster); I7 plans (gating, seats with pending invitations
+//   holding none, set_plan); A1 each organization's trail as actions and who acted; U1 commit
+//   tokens never go backwards (no model needed); U3 tenant administrators and the host;
+//   E1 check() and authorize() for every principal; S1 write scopes (the test wrapper).
 //
 // What it leaves out, and why:
 //   - CSV import (I6): its subject is parsing (quoting, line ends, column order); each row
 //     is an invite, which the model covers.
-//   - Audit events (A1), after-commit events (U2), commit tokens (U1, only checked to grow):
-//     the trail's exact content is pinned by tests/audit_test.cpp; the model would repeat it.
+//   - The audit trail's targets, before/after values and times (A1), after-commit events
+//     (U2): pinned by tests/audit_test.cpp and tests/unit_of_work_test.cpp.
 //   - Pagination and cursors (list_members, list_roster, list_invitations, audit): the
-//     harness reads whole lists; paging is a storage property with tests of its own.
-//   - Validation of malformed input (E2) beyond a malformed token: tests/validation_test.cpp.
+//     harness reads whole lists; paging has tests of its own.
+//   - Validation of malformed input (E2) beyond a malformed token and address:
+//     tests/validation_test.cpp.
 //   - Tenant keys and list_tenant_organizations (T1): credentials, not organization rules.
 //   - Other policies (P5's member_rules, `manages` lists, policy files): the model states the
 //     standard policy only; a second model per policy would double it.
 //   - pending_invitations_use_seats: the model runs with it off; its counts (expired,
 //     links) are pinned by tests/plans_test.cpp.
-//   - Concurrency, caches across processes (E3, S1, S2, C1, C2, C3): one actor at a time here.
+//   - Concurrency, caches across processes (E3, S2, C1, C2, C3): one actor at a time here
+//     (the check cache is exercised in-process by every probe, never across processes).
 //   - Emails other than the users' own, display names, messages, metadata, descriptions:
 //     copied through unchanged, nothing decides on them.
+//   - An active organization (O6) of a user removed and added again comes back: the library
+//     keeps the choice and hides it while they are not a member; the documents do not say
+//     otherwise, and the model does the same.
 #pragma once
 
 #include <cstdint>
