@@ -2,7 +2,7 @@
 // step with a small reference model of the rules (issue "model"; see reference_model.hpp for
 // what the model covers and what it leaves out).
 //
-//   orgkit_model_test                        the default: 200 sequences of 40 ops, seed 1
+//   orgkit_model_test                        the default: 100 sequences of 40 ops, seed 1
 //   orgkit_model_test --rounds 5000 --steps 80 --seconds 600 --seed random
 //   ORGKIT_TEST_STORAGE=postgres orgkit_model_test ...   (file, memory: as every suite)
 //
@@ -29,7 +29,7 @@ using namespace orgkit::model;
 namespace {
 
 struct Settings {
-  int rounds = 200;
+  int rounds = 100;
   int steps = 40;
   double seconds = 0;  // 0: no time limit
   std::string seed = "1";
@@ -186,7 +186,7 @@ int main(int argc, char* argv[]) {
   Catch::Session session;
   using Catch::clara::Opt;
   auto cli =
-      session.cli() | Opt(settings.rounds, "n")["--rounds"]("sequences to run (default 200)") |
+      session.cli() | Opt(settings.rounds, "n")["--rounds"]("sequences to run (default 100)") |
       Opt(settings.steps, "n")["--steps"]("ops per sequence (default 40)") |
       Opt(settings.seconds, "s")["--seconds"]("stop starting sequences after s seconds") |
       Opt(settings.seed, "x")["--seed"]("seed of the first sequence, or 'random' (default 1)") |
