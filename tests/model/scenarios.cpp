@@ -23,7 +23,7 @@ int as(const std::string& user) {
 }  // namespace
 
 Scenario Scenario::any(Random& r) {
-  return Scenario(static_cast<Kind>(r.below(6)));
+  return Scenario(static_cast<Kind>(r.below(7)));
 }
 
 std::optional<Op> Scenario::next(int id, Random& r, const ReferenceModel& model) {
@@ -54,6 +54,9 @@ std::optional<Op> Scenario::next(int id, Random& r, const ReferenceModel& model)
       break;
     case Kind::role_lifecycle:
       out = role_lifecycle(op, r, model);
+      break;
+    case Kind::admin_on_owner:
+      out = admin_on_owner(op, r, model);
       break;
   }
   ++step_;
@@ -294,6 +297,61 @@ std::optional<Op> Scenario::role_lifecycle(Op op, Random& r, const ReferenceMode
       op.text = role_;
       op.alt = r.pick(std::vector<std::string>{"", "member", "viewer"});
       return op;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<Op> Scenario::admin_on_owner(Op op, Random& r, const ReferenceModel& model) {
+  Picker p(r, model);
+  switch (step_) {
+    case 0:  // the owner makes someone admin
+      helper_id_ = p.newcomer(org_);
+      helper_ = as(helper_id_);
+      op.kind = OpKind::add_member;
+      op.user = helper_id_;
+      op.role = "admin";
+      return op;
+    case 1:  // and, half the time, a second owner (so the last-owner rule does not answer)
+      if (r.percent(50)) {
+        op.kind = OpKind::add_member;
+        op.user = p.newcomer(org_);
+        op.role = "owner";
+        return op;
+      }
+      op.number = 1;  // advance_clock: a step that changes nothing
+      return op;
+    case 2: {  // the admin acts on an owner, or above their own rank
+      const std::string owner = cast(owner_).id;
+      op.actor = helper_;
+      const int roll = r.below(100);
+      if (roll < 30) {
+        op.kind = OpKind::remove_member;
+        op.user = owner;
+      } else if (roll < 50) {
+        op.kind = OpKind::change_role;
+        op.user = r.percent(70) ? owner : helper_id_;
+        op.role = r.percent(70) ? "member" : "owner";
+      } else if (roll < 60) {
+        op.kind = OpKind::bulk_remove;
+        op.rows = {{owner, ""}, {p.user(helper_, org_), ""}};
+      } else if (roll < 70) {
+        op.kind = OpKind::set_department;
+        op.user = owner;
+        op.text = "eng";
+      } else if (roll < 80) {
+        op.kind = OpKind::create_key;
+        op.role = r.percent(50) ? "owner" : "admin";
+      } else if (roll < 90) {
+        op.kind = OpKind::invite;
+        op.text = email_of(invitee_);
+        op.role = "owner";
+      } else {
+        op.kind = OpKind::transfer;
+        op.user = owner;
+      }
+      return op;
+    }
     default:
       return std::nullopt;
   }

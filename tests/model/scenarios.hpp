@@ -21,6 +21,7 @@ class Scenario {
     last_owner,      ///< the only owner leaves, demotes themself, is bulk-demoted (O7, P4)
     key_lifecycle,   ///< a key verified, revoked or expired, verified again, revoked twice (P9)
     role_lifecycle,  ///< a custom role given, inviting, changed or renamed, deleted (P6, R3)
+    admin_on_owner,  ///< an admin removes, demotes, re-keys or out-invites an owner (P4, O8)
   };
 
   explicit Scenario(Kind kind) : kind_(kind) {}
@@ -39,6 +40,7 @@ class Scenario {
   std::optional<Op> last_owner(Op op, Random& r, const ReferenceModel& model);
   std::optional<Op> key_lifecycle(Op op, Random& r);
   std::optional<Op> role_lifecycle(Op op, Random& r, const ReferenceModel& model);
+  std::optional<Op> admin_on_owner(Op op, Random& r, const ReferenceModel& model);
 
   Kind kind_;
   int step_ = 0;
