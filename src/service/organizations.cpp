@@ -165,6 +165,7 @@ Result<Committed<Organization>> ensure_personal_organization(Core& c, const Acto
     Organization org;
     org.tenant = actor.tenant;
     org.name = name;
+    org.plan = c.plans.default_plan;  // as for every new organization that names none
     org.personal = true;
     org.created_by = actor.id;
     org.created_at = c.clock->now();
