@@ -6,6 +6,7 @@
 //   orgkit_crash_worker spill-rollback <db> [<rows>]
 //   orgkit_crash_worker workload <db> <seed> <steps> <prefix>
 //   orgkit_crash_worker full-disk <dir>
+//   orgkit_crash_worker spill-churn <db> <org_id> <name> <rounds>
 //
 // spill-rollback (issue 21, bug 1, as it was reported): store S1, with a 64 KiB page cache,
 //   begins a write, inserts 200 (or <rows>) memberships (so that the transaction spills pages to
@@ -13,6 +14,8 @@
 //   commits 20 add_member calls, printing "committed <user>" after each has returned. S1
 //   begins a read and reads, and the process kills itself (SIGKILL). The test then counts the
 //   committed members in the file: every one must be there.
+// spill-churn: spill-rollback over and over beside commits, for several processes at once
+//   (see spill_churn below).
 // workload: runs the durability workload (workload.hpp) with `seed` for `steps` steps, or until
 //   it is killed; its organizations and users are named starting with `prefix`. Before each step it
 //   prints the step's effects ("= Org 1|u-3|admin") and "run"; after it, "ok <token>" or "err
@@ -109,6 +112,41 @@ int spill_rollback(const std::string& db, int rows) {
   std::cout << "killing" << std::endl;
   ::kill(::getpid(), SIGKILL);
   return exit_failed;  // not reached
+}
+
+// --- spill-churn -------------------------------------------------------------------------
+
+// Over and over: store S1 (64 KiB of page cache) spills a 200-row transaction and rolls it
+// back, the process's Service commits one member "<name>-<i>" and prints "committed <user>",
+// and S1 reads. Several of these run at once on one file, so that spills, rollbacks and
+// commits of different connections and processes interleave every way.
+int spill_churn(const std::string& db, OrgId org, const std::string& name, int rounds) {
+  auto kit = must(Service::open_sqlite(db), "open the store");
+  SqliteOptions small;
+  small.path = db;
+  small.cache_kib = 64;
+  auto s1 = must(open_sqlite(small), "open S1");
+  for (int r = 0; r < rounds; ++r) {
+    {
+      auto tx = must((*s1)->begin_write(WriteScope{default_tenant(), {org}, true}), "begin_write");
+      for (int i = 0; i < 200; ++i) {
+        Membership m;
+        m.org = org;
+        m.user = UserId(name + "-spill-" + std::to_string(i));
+        m.email = m.user.value() + "@example.com";
+        m.display_name = m.user.value();
+        m.role = "member";
+        must((*tx)->insert_membership(default_tenant(), m), "insert a membership in S1");
+      }
+    }
+    const std::string user = name + "-" + std::to_string(r);
+    must((*kit)->add_member(owner(), org, {UserId(user), user + "@example.com", user, "member"}),
+         "add_member");
+    std::cout << "committed " << user << std::endl;
+    auto read = must((*s1)->begin_read(), "S1 begin_read");
+    (void)(*read)->find_organization(default_tenant(), org);
+  }
+  return 0;
 }
 
 // --- workload ----------------------------------------------------------------------------
@@ -245,6 +283,9 @@ int main(int argc, char** argv) {
     return workload(args[1], std::stoull(args[2]), std::stoi(args[3]), args[4]);
   }
   if (args.size() == 2 && args[0] == "full-disk") return full_disk(args[1]);
+  if (args.size() == 5 && args[0] == "spill-churn") {
+    return spill_churn(args[1], OrgId(std::stoll(args[2])), args[3], std::stoi(args[4]));
+  }
   std::cerr << "usage: see the top of tests/durability/crash_worker.cpp\n";
   return exit_usage;
 }
